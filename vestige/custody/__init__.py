@@ -1,0 +1,1 @@
+"""Chain of custody: canonical entries, the Merkle ledger, signed checkpoints, timestamps, verification."""

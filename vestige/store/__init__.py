@@ -1,0 +1,1 @@
+"""Evidence store: content-addressed blobs and the SQLAlchemy catalog."""

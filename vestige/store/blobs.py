@@ -1,0 +1,164 @@
+"""Content-addressed blob store: one streaming pass hashes (SHA-256 and BLAKE3) and writes.
+
+Blobs live at ``blobs/sha256/ab/cd/<sha256>``, read-only. A blob is written to a locked temp file, fsynced,
+renamed into place and made read-only, so a crash leaves either nothing or a complete blob; temp files
+whose writer died (their lock is free) are removed by ``clean_stale_temp``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import blake3
+
+CHUNK = 4 << 20
+_READ_ONLY = 0o444
+
+
+@dataclass(frozen=True)
+class BlobDigest:
+    sha256: str
+    blake3: str
+    size: int
+
+
+class _Hasher:
+    """Both digests over one stream; updates run in a worker thread while the caller does I/O."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+        self.b3 = blake3.blake3()
+        self.size = 0
+
+    def update(self, chunk: memoryview) -> None:
+        self.sha.update(chunk)
+        self.b3.update(chunk)
+        self.size += len(chunk)
+
+    def digest(self) -> BlobDigest:
+        return BlobDigest(self.sha.hexdigest(), self.b3.hexdigest(), self.size)
+
+
+def _pump(src: IO[bytes], dst: IO[bytes] | None) -> BlobDigest:
+    """Read ``src`` to the end, hashing every byte and writing it to ``dst`` when given.
+
+    Two buffers alternate: while one is hashed in a worker thread (hashlib and blake3 release the GIL),
+    the next is read and the current one written, so hashing hides behind the disk.
+    """
+    hasher = _Hasher()
+    buffers = (bytearray(CHUNK), bytearray(CHUNK))
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        i = 0
+        while True:
+            buf = buffers[i & 1]
+            n = src.readinto(buf)  # type: ignore[attr-defined]
+            if not n:
+                break
+            view = memoryview(buf)[:n]
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(hasher.update, view)
+            if dst is not None:
+                dst.write(view)
+            i += 1
+        if pending is not None:
+            pending.result()
+    return hasher.digest()
+
+
+def digest_stream(src: IO[bytes]) -> BlobDigest:
+    return _pump(src, None)
+
+
+def digest_file(path: Path) -> BlobDigest:
+    with open(path, "rb", buffering=0) as fp:
+        return _pump(fp, None)
+
+
+class BlobStore:
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root = root
+        self.tmp = tmp
+
+    @staticmethod
+    def relpath_for(sha256: str) -> str:
+        return f"blobs/sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root.parent / self.relpath_for(sha256)
+
+    @contextlib.contextmanager
+    def _temp_file(self) -> Iterator[tuple[Path, IO[bytes]]]:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        while True:
+            path = self.tmp / f"blob-{uuid.uuid4().hex}.part"
+            fp = open(path, "xb", buffering=0)  # noqa: SIM115 - closed below, after the rename
+            fcntl.flock(fp.fileno(), fcntl.LOCK_EX)
+            # A cleaner may have taken the file between open and flock: start again if so.
+            try:
+                if os.stat(path).st_ino == os.fstat(fp.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            fp.close()
+        try:
+            yield path, fp
+        finally:
+            fp.close()
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def ingest_stream(self, src: IO[bytes]) -> BlobDigest:
+        """Store everything read from ``src``; return its digests. Identical content is kept once."""
+        with self._temp_file() as (temp, fp):
+            digest = _pump(src, fp)
+            os.fsync(fp.fileno())
+            final = self.path_for(digest.sha256)
+            if not final.exists():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temp, _READ_ONLY)
+                os.replace(temp, final)
+                _fsync_dir(final.parent)
+        return digest
+
+    def ingest_file(self, path: Path) -> BlobDigest:
+        with open(path, "rb", buffering=0) as src:
+            return self.ingest_stream(src)
+
+    def clean_stale_temp(self) -> int:
+        """Remove temp files left by writers that died (kill -9, power loss). Returns how many."""
+        removed = 0
+        if not self.tmp.is_dir():
+            return 0
+        for path in self.tmp.iterdir():
+            try:
+                fp = open(path, "rb")  # noqa: SIM115
+            except OSError:
+                continue
+            with fp:
+                try:
+                    fcntl.flock(fp.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live writer holds it
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

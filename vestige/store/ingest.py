@@ -1,0 +1,135 @@
+"""Preserve local files as exhibits: hash and store the blobs, then catalog and log them atomically."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from ..archive import Archive
+from ..custody.ledger import LedgerWriter
+from ..errors import InputError
+from ..faults import crash_point
+from . import catalog
+from .blobs import BlobDigest
+from .schema import artifacts
+
+
+@dataclass(frozen=True)
+class AddedItem:
+    item: catalog.ItemView
+    duplicate_of: list[str]  # earlier items holding the same content
+
+
+def display_name(path: Path) -> str:
+    """The file name as text, with undecodable bytes shown as escapes rather than lost."""
+    return os.fsencode(path.name).decode("utf-8", errors="backslashreplace")
+
+
+def check_readable_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory", hint="add the files inside it")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def media_type_for(name: str) -> str:
+    return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+def ensure_case(conn: Connection, writer: LedgerWriter, case_id: str, now: str) -> None:
+    if not catalog.case_exists(conn, case_id):
+        catalog.insert_case(conn, case_id, now)
+        writer.append("case.created", case_id, case_id, {"case": case_id})
+
+
+def add_files(
+    archive: Archive, paths: Sequence[Path], case_id: str, note: str | None = None
+) -> list[AddedItem]:
+    """Add each file as one exhibit. Every file is checked before anything is stored."""
+    catalog.check_case_id(case_id)
+    if not paths:
+        raise InputError("no files given")
+    for path in paths:
+        check_readable_file(path)
+    digests: list[BlobDigest] = []
+    for path in paths:
+        try:
+            digests.append(archive.blobs.ingest_file(path))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    crash_point("after-blobs")
+    added: list[AddedItem] = []
+    with archive.appending() as writer:
+        conn = writer.conn
+        now = archive.clock()
+        ensure_case(conn, writer, case_id, now)
+        for path, digest in zip(paths, digests, strict=True):
+            name = display_name(path)
+            seq = catalog.next_seq(conn, case_id)
+            item_id = catalog.exhibit_id(case_id, seq)
+            art = catalog.ArtifactView(
+                role="file",
+                name=name,
+                media_type=media_type_for(name),
+                size=digest.size,
+                sha256=digest.sha256,
+                blake3=digest.blake3,
+                blob_path=archive.blobs.relpath_for(digest.sha256),
+            )
+            earlier = [
+                r.item_id
+                for r in conn.execute(
+                    select(artifacts.c.item_id).where(artifacts.c.sha256 == digest.sha256)
+                )
+            ]
+            details: dict[str, object] = {
+                "kind": "file",
+                "source": name,
+                "artifacts": [art.committed()],
+            }
+            if note:
+                details["note"] = note
+            entry = writer.append("item.added", item_id, case_id, details)
+            catalog.insert_item(
+                conn,
+                {
+                    "id": item_id,
+                    "case_id": case_id,
+                    "seq": seq,
+                    "kind": "file",
+                    "state": "complete",
+                    "reason": None,
+                    "title": name,
+                    "source": name,
+                    "created_at": now,
+                    "entry_index": entry.index,
+                },
+                [art],
+            )
+            if note:
+                catalog.insert_note(conn, item_id, note, now, entry.index)
+            added.append(AddedItem(catalog.get_item(conn, item_id), sorted(set(earlier))))
+    return added
+
+
+def add_note(archive: Archive, item_id: str, text: str) -> int:
+    """Record a note on an exhibit as its own custody event; returns the ledger index."""
+    if not text.strip():
+        raise InputError("the note is empty")
+    with archive.appending() as writer:
+        item = catalog.get_item(writer.conn, item_id)
+        entry = writer.append("note.added", item.id, item.case, {"note": text})
+        catalog.insert_note(writer.conn, item.id, text, archive.clock(), entry.index)
+    return entry.index
