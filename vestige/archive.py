@@ -128,8 +128,14 @@ def _known_revisions() -> tuple[set[str], str]:
 
 
 class Archive:
-    def __init__(self, root: Path, config: ArchiveConfig, *, clock: Clock = utc_now,
-                 salt: SaltFactory = random_salt) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: ArchiveConfig,
+        *,
+        clock: Clock = utc_now,
+        salt: SaltFactory = random_salt,
+    ) -> None:
         self.root = root
         self.config = config
         self.clock = clock
@@ -190,15 +196,29 @@ class Archive:
         archive.save_config()
         key = archive._key
         with archive.appending() as w:
-            w.append("archive.created", None, None, {
-                "archive_id": archive_id, "origin": config.origin, "format": FORMAT,
-                "software": f"vestige {__version__}",
-            })
-            w.append("key.registered", key.fingerprint, None, {
-                "operator": operator, "key_name": archive.key_name, "algorithm": "ed25519",
-                "public_key": key.public_bytes.hex(),
-                "verifier_key": verifier_key(archive.key_name, key.public_bytes),
-            })
+            w.append(
+                "archive.created",
+                None,
+                None,
+                {
+                    "archive_id": archive_id,
+                    "origin": config.origin,
+                    "format": FORMAT,
+                    "software": f"vestige {__version__}",
+                },
+            )
+            w.append(
+                "key.registered",
+                key.fingerprint,
+                None,
+                {
+                    "operator": operator,
+                    "key_name": archive.key_name,
+                    "algorithm": "ed25519",
+                    "public_key": key.public_bytes.hex(),
+                    "verifier_key": verifier_key(archive.key_name, key.public_bytes),
+                },
+            )
         return archive
 
     @classmethod
@@ -299,8 +319,7 @@ class Archive:
                         writer = LedgerWriter(conn, self.actor(), self.clock, self.salt)
                         yield writer
                         if writer.appended:
-                            signed = writer.sign_checkpoint(self.config.origin, self.key_name,
-                                                            self.key())
+                            signed = writer.sign_checkpoint(self.config.origin, self.key_name, self.key())
                             crash_point("before-commit")
                 finally:
                     conn.info.pop("write", None)
@@ -343,7 +362,6 @@ def resolve_archive_path(path: str | os.PathLike[str] | None) -> Path:
     return Path(path or os.environ.get("VESTIGE_ARCHIVE") or "vestige-archive").absolute()
 
 
-
 def tsa_roots(archive: Archive, tsa: TsaConfig) -> list[Any]:
     if not tsa.ca_file:
         return []
@@ -368,16 +386,14 @@ def timestamp_checkpoints(archive: Archive) -> list[TimestampAttempt]:
                 latest = max(cps, default=None)
                 if latest is None:
                     raise ArchiveError("the ledger has no checkpoint to timestamp")
-                failed = {(a.checkpoint_size, a.tsa_url) for a in stored_tokens(conn)
-                          if a.state == "failed"}
+                failed = {(a.checkpoint_size, a.tsa_url) for a in stored_tokens(conn) if a.state == "failed"}
                 for tsa in archive.config.tsa:
                     roots = tsa_roots(archive, tsa)
                     wanted = {latest} | {size for size, url in failed if url == tsa.url}
                     for size in sorted(wanted):
                         if granted_for(conn, size, tsa.url):
                             continue
-                        results.append(attempt(conn, size, cps[size].note, tsa.url, roots,
-                                               archive.clock()))
+                        results.append(attempt(conn, size, cps[size].note, tsa.url, roots, archive.clock()))
         finally:
             conn.info.pop("write", None)
     return results

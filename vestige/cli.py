@@ -60,14 +60,18 @@ def _report_timestamps(archive: Archive) -> list[dict[str, Any]]:
 class VestigeGroup(click.Group):
     """Runs a command and turns every error into one line on stderr and a documented exit code."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> NoReturn:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         as_json = "--json" in argv
         try:
-            rv = super().main(argv, prog_name or "vestige", complete_var, standalone_mode=False,
-                              **extra)
+            rv = super().main(argv, prog_name or "vestige", complete_var, standalone_mode=False, **extra)
             sys.exit(rv if isinstance(rv, int) else 0)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
@@ -93,23 +97,40 @@ class VestigeGroup(click.Group):
         except Exception as exc:  # a bug: one line for users, the trace on request
             if os.environ.get("VESTIGE_DEBUG"):
                 traceback.print_exc()
-            bug = errors.VestigeError(f"internal error: {type(exc).__name__}: {exc}",
-                                      hint="set VESTIGE_DEBUG=1 for details and report it")
+            bug = errors.VestigeError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="set VESTIGE_DEBUG=1 for details and report it",
+            )
             bug.exit_code, bug.kind = errors.EXIT_INTERNAL, "internal"
             _fail(as_json, bug)
 
 
 def _fail(as_json: bool, exc: errors.VestigeError) -> NoReturn:
     if as_json:
-        click.echo(json.dumps({"error": {"kind": exc.kind, "message": exc.message,
-                                         "hint": exc.hint, "exit_code": exc.exit_code}}))
+        click.echo(
+            json.dumps(
+                {
+                    "error": {
+                        "kind": exc.kind,
+                        "message": exc.message,
+                        "hint": exc.hint,
+                        "exit_code": exc.exit_code,
+                    }
+                }
+            )
+        )
     click.echo(f"vestige: error: {exc.diagnostics()}", err=True)
     sys.exit(exc.exit_code)
 
 
 @click.group(cls=VestigeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--archive", "archive_path", type=click.Path(path_type=Path), default=None,
-              help="Archive directory [env VESTIGE_ARCHIVE; default ./vestige-archive].")
+@click.option(
+    "--archive",
+    "archive_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Archive directory [env VESTIGE_ARCHIVE; default ./vestige-archive].",
+)
 @click.version_option(__version__, prog_name="vestige")
 @click.pass_context
 def cli(ctx: click.Context, archive_path: Path | None) -> None:
@@ -126,8 +147,12 @@ def cli(ctx: click.Context, archive_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--operator", envvar="VESTIGE_OPERATOR", default=None,
-              help="Operator name [env VESTIGE_OPERATOR; default: your OS user name].")
+@click.option(
+    "--operator",
+    envvar="VESTIGE_OPERATOR",
+    default=None,
+    help="Operator name [env VESTIGE_OPERATOR; default: your OS user name].",
+)
 @json_option
 @click.pass_context
 def init(ctx: click.Context, operator: str | None, as_json: bool) -> None:
@@ -141,11 +166,19 @@ def init(ctx: click.Context, operator: str | None, as_json: bool) -> None:
     archive = Archive.create(path, operator or getpass.getuser())
     ctx.call_on_close(archive.close)
     key = archive.key()
-    data = {"archive": str(path), "archive_id": archive.config.archive_id,
-            "operator": archive.config.operator, "key_fingerprint": key.fingerprint,
-            "verifier_key": verifier_key(archive.key_name, key.public_bytes)}
-    _emit(as_json, data, f"Created archive {path}\n  operator: {archive.config.operator}\n"
-          f"  key:      {key.fingerprint}\n  (private key: {archive.private_key_path}, mode 0600)")
+    data = {
+        "archive": str(path),
+        "archive_id": archive.config.archive_id,
+        "operator": archive.config.operator,
+        "key_fingerprint": key.fingerprint,
+        "verifier_key": verifier_key(archive.key_name, key.public_bytes),
+    }
+    _emit(
+        as_json,
+        data,
+        f"Created archive {path}\n  operator: {archive.config.operator}\n"
+        f"  key:      {key.fingerprint}\n  (private key: {archive.private_key_path}, mode 0600)",
+    )
 
 
 @cli.command()
@@ -154,8 +187,7 @@ def init(ctx: click.Context, operator: str | None, as_json: bool) -> None:
 @click.option("--note", default=None, help="A note recorded with each exhibit.")
 @json_option
 @click.pass_context
-def add(ctx: click.Context, files: tuple[Path, ...], case_id: str, note: str | None,
-        as_json: bool) -> None:
+def add(ctx: click.Context, files: tuple[Path, ...], case_id: str, note: str | None, as_json: bool) -> None:
     """Preserve local files (videos, documents) as exhibits.
 
     \b
@@ -258,8 +290,9 @@ def note(ctx: click.Context, item_id: str, text: str, as_json: bool) -> None:
 @click.option("--reason", default=None, help="Why custody changes hands.")
 @json_option
 @click.pass_context
-def transfer(ctx: click.Context, item_ids: tuple[str, ...], to: str, reason: str | None,
-             as_json: bool) -> None:
+def transfer(
+    ctx: click.Context, item_ids: tuple[str, ...], to: str, reason: str | None, as_json: bool
+) -> None:
     """Record a transfer of custody of exhibits to another person or body.
 
     \b
@@ -277,8 +310,11 @@ def transfer(ctx: click.Context, item_ids: tuple[str, ...], to: str, reason: str
             item = catalog.get_item(writer.conn, item_id)
             details = {"to": to, "from": archive.config.operator, "reason": reason}
             indexes.append(writer.append("custody.transferred", item.id, item.case, details).index)
-    _emit(as_json, {"items": list(item_ids), "to": to, "entries": indexes},
-          f"custody of {len(item_ids)} item(s) transferred to {to}")
+    _emit(
+        as_json,
+        {"items": list(item_ids), "to": to, "entries": indexes},
+        f"custody of {len(item_ids)} item(s) transferred to {to}",
+    )
 
 
 def _print_report(report: VerifyReport) -> None:
@@ -295,8 +331,7 @@ def _print_report(report: VerifyReport) -> None:
 
 @cli.command()
 @click.argument("item_ids", nargs=-1, metavar="[ITEM]...")
-@click.option("--no-record", is_flag=True,
-              help="Do not record this verification in the ledger (read-only).")
+@click.option("--no-record", is_flag=True, help="Do not record this verification in the ledger (read-only).")
 @json_option
 @click.pass_context
 def verify(ctx: click.Context, item_ids: tuple[str, ...], no_record: bool, as_json: bool) -> int:
@@ -329,8 +364,9 @@ def ledger() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the last N entries.")
 @json_option
 @click.pass_context
-def ledger_log(ctx: click.Context, case_id: str | None, item_id: str | None, limit: int | None,
-               as_json: bool) -> None:
+def ledger_log(
+    ctx: click.Context, case_id: str | None, item_id: str | None, limit: int | None, as_json: bool
+) -> None:
     """Show ledger entries in order.
 
     \b
@@ -345,12 +381,14 @@ def ledger_log(ctx: click.Context, case_id: str | None, item_id: str | None, lim
         entries = [e for e in entries if e.case == case_id]
     if limit:
         entries = entries[-limit:]
-    data = [{**e.data, "leaf_hash": e.leaf_hash.hex()} for e in entries]
+    data: list[dict[str, Any]] = [{**e.data, "leaf_hash": e.leaf_hash.hex()} for e in entries]
 
     def human() -> None:
         for d in data:
-            click.echo(f"{d['index']:>6}  {d['time'][:19]}  {d['event']:<20} {d['subject'] or '':<24} "
-                       f"{d['actor']['name']}")
+            click.echo(
+                f"{d['index']:>6}  {d['time'][:19]}  {d['event']:<20} {d['subject'] or '':<24} "
+                f"{d['actor']['name']}"
+            )
 
     _emit(as_json, data, human)
 
@@ -373,11 +411,22 @@ def ledger_proof(ctx: click.Context, item_id: str, as_json: bool) -> None:
         latest = reader.latest_checkpoint()
         if latest is None:
             raise errors.ArchiveError("the ledger has no signed checkpoint")
-        proofs = [{"index": e.index, "entry": e.data, "leaf_hash": e.leaf_hash.hex(),
-                   "proof": [h.hex() for h in reader.inclusion_proof(e.index, latest.size)]}
-                  for e in reader.entries_about(item_id)]
-    data = {"item": item_id, "tree_size": latest.size, "root": latest.root.hex(),
-            "checkpoint": latest.note, "entries": proofs}
+        proofs: list[dict[str, Any]] = [
+            {
+                "index": e.index,
+                "entry": e.data,
+                "leaf_hash": e.leaf_hash.hex(),
+                "proof": [h.hex() for h in reader.inclusion_proof(e.index, latest.size)],
+            }
+            for e in reader.entries_about(item_id)
+        ]
+    data = {
+        "item": item_id,
+        "tree_size": latest.size,
+        "root": latest.root.hex(),
+        "checkpoint": latest.note,
+        "entries": proofs,
+    }
 
     def human() -> None:
         click.echo(f"item {item_id}: {len(proofs)} entries in tree of size {latest.size}")
@@ -407,9 +456,15 @@ def ledger_checkpoint(ctx: click.Context, as_json: bool) -> None:
         raise errors.ArchiveError("the ledger has no signed checkpoint")
     cp = SignedCheckpoint.from_text(latest.note).checkpoint
     vkey = verifier_key(archive.key_name, archive.key().public_bytes)
-    data = {"origin": cp.origin, "tree_size": cp.size, "root": cp.root.hex(),
-            "root_base64": base64.b64encode(cp.root).decode(), "note": latest.note,
-            "verifier_key": vkey, "created_at": latest.created_at}
+    data = {
+        "origin": cp.origin,
+        "tree_size": cp.size,
+        "root": cp.root.hex(),
+        "root_base64": base64.b64encode(cp.root).decode(),
+        "note": latest.note,
+        "verifier_key": vkey,
+        "created_at": latest.created_at,
+    }
     _emit(as_json, data, latest.note.rstrip("\n"))
 
 
@@ -439,8 +494,11 @@ def timestamp(ctx: click.Context, as_json: bool) -> int:
 
     _emit(as_json, [r.to_json() for r in results], human)
     if failed:
-        click.echo(f"vestige: {len(failed)} timestamp request(s) failed and were recorded; "
-                   "retry with: vestige timestamp", err=True)
+        click.echo(
+            f"vestige: {len(failed)} timestamp request(s) failed and were recorded; "
+            "retry with: vestige timestamp",
+            err=True,
+        )
         return errors.EXIT_UNAVAILABLE
     return errors.EXIT_OK
 
@@ -452,8 +510,12 @@ def tsa() -> None:
 
 @tsa.command("add")
 @click.argument("url")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="PEM trust anchor(s) for this TSA's certificates.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="PEM trust anchor(s) for this TSA's certificates.",
+)
 @json_option
 @click.pass_context
 def tsa_add(ctx: click.Context, url: str, ca_file: Path | None, as_json: bool) -> None:
@@ -490,8 +552,10 @@ def tsa_add(ctx: click.Context, url: str, ca_file: Path | None, as_json: bool) -
 def tsa_list(ctx: click.Context, as_json: bool) -> None:
     """List configured TSAs."""
     archive = _archive(ctx)
-    data = {"auto_timestamp": archive.config.auto_timestamp,
-            "tsa": [t.to_json() for t in archive.config.tsa]}
+    data = {
+        "auto_timestamp": archive.config.auto_timestamp,
+        "tsa": [t.to_json() for t in archive.config.tsa],
+    }
 
     def human() -> None:
         for t in archive.config.tsa:
@@ -510,8 +574,11 @@ def tsa_auto(ctx: click.Context, state: str, as_json: bool) -> None:
     archive = _archive(ctx)
     archive.config.auto_timestamp = state == "on"
     archive.save_config()
-    _emit(as_json, {"auto_timestamp": archive.config.auto_timestamp},
-          f"timestamp after each checkpoint: {state}")
+    _emit(
+        as_json,
+        {"auto_timestamp": archive.config.auto_timestamp},
+        f"timestamp after each checkpoint: {state}",
+    )
 
 
 def main() -> None:

@@ -129,9 +129,7 @@ class LedgerReader:
         if level == 0:
             q = select(ledger_entries.c.leaf_hash).where(ledger_entries.c.idx == index)
         else:
-            q = select(ledger_nodes.c.hash).where(
-                ledger_nodes.c.level == level, ledger_nodes.c.idx == index
-            )
+            q = select(ledger_nodes.c.hash).where(ledger_nodes.c.level == level, ledger_nodes.c.idx == index)
         value = self.conn.execute(q).scalar()
         if value is None:
             raise LookupError(f"ledger node ({level}, {index}) is missing")
@@ -170,9 +168,7 @@ class EventSpec:
 class LedgerWriter(LedgerReader):
     """Appends inside the caller's write transaction; the caller holds the archive's append lock."""
 
-    def __init__(
-        self, conn: Connection, actor: Mapping[str, str], clock: Clock, salt: SaltFactory
-    ) -> None:
+    def __init__(self, conn: Connection, actor: Mapping[str, str], clock: Clock, salt: SaltFactory) -> None:
         super().__init__(conn)
         self.actor = dict(actor)
         self.clock = clock
@@ -187,9 +183,7 @@ class LedgerWriter(LedgerReader):
     def root(self) -> bytes:
         return self._range.root()
 
-    def append(
-        self, event: str, subject: str | None, case: str | None, details: Mapping[str, Any]
-    ) -> Entry:
+    def append(self, event: str, subject: str | None, case: str | None, details: Mapping[str, Any]) -> Entry:
         return self.append_many([EventSpec(event, subject, case, details)])[0]
 
     def append_many(self, specs: Sequence[EventSpec]) -> list[Entry]:
@@ -238,4 +232,3 @@ class LedgerWriter(LedgerReader):
             )
         )
         return cp
-

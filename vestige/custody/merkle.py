@@ -175,9 +175,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
     return sn == 0 and r == root
 
 
-def verify_consistency(
-    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
-) -> bool:
+def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]) -> bool:
     """RFC 9162 s2.1.4.2: verify that the tree of ``size2`` extends the tree of ``size1``."""
     if size1 == size2:
         return not proof and root1 == root2

@@ -83,7 +83,7 @@ def request_token(url: str, message: bytes, roots: Sequence[x509.Certificate]) -
         headers={"Content-Type": "application/timestamp-query"},
         method="POST",
     )
-    with urllib.request.urlopen(http, timeout=TIMEOUT) as reply:  # noqa: S310 - configured TSA
+    with urllib.request.urlopen(http, timeout=TIMEOUT) as reply:
         body: bytes = reply.read(_MAX_REPLY + 1)
     if len(body) > _MAX_REPLY:
         raise ValueError("TSA reply is too large")
@@ -124,22 +124,33 @@ def verify_token(token: bytes, message: bytes, roots: Sequence[x509.Certificate]
 
 
 def attempt(
-    conn: Connection, checkpoint_size: int, note: str, url: str,
-    roots: Sequence[x509.Certificate], now: str,
+    conn: Connection,
+    checkpoint_size: int,
+    note: str,
+    url: str,
+    roots: Sequence[x509.Certificate],
+    now: str,
 ) -> TimestampAttempt:
     """Try one TSA for one checkpoint and record the outcome, whatever it is."""
     try:
         token, gen_time = request_token(url, note.encode(), roots)
         result = TimestampAttempt(checkpoint_size, url, "granted", gen_time, None, token)
-    except (OSError, ValueError, urllib.error.URLError, rfc3161_client.VerificationError) as exc:
+    except urllib.error.HTTPError as exc:
+        result = TimestampAttempt(checkpoint_size, url, "failed", None, f"HTTP {exc.code} {exc.reason}")
+    except (OSError, ValueError, rfc3161_client.VerificationError) as exc:
         reason = getattr(exc, "reason", None) or exc
         result = TimestampAttempt(checkpoint_size, url, "failed", None, str(reason)[:500])
     except Exception as exc:  # a malformed reply makes the decoder raise its own error types
         result = TimestampAttempt(checkpoint_size, url, "failed", None, f"bad reply: {exc}"[:500])
     conn.execute(
         insert(timestamps).values(
-            checkpoint_size=checkpoint_size, tsa_url=url, state=result.state, token=result.token,
-            gen_time=result.gen_time, error=result.error, attempted_at=now,
+            checkpoint_size=checkpoint_size,
+            tsa_url=url,
+            state=result.state,
+            token=result.token,
+            gen_time=result.gen_time,
+            error=result.error,
+            attempted_at=now,
         )
     )
     return result
@@ -148,8 +159,14 @@ def attempt(
 def stored_tokens(conn: Connection) -> list[TimestampAttempt]:
     rows = conn.execute(select(timestamps).order_by(timestamps.c.id))
     return [
-        TimestampAttempt(r.checkpoint_size, r.tsa_url, r.state, r.gen_time, r.error,
-                         bytes(r.token) if r.token is not None else None)
+        TimestampAttempt(
+            r.checkpoint_size,
+            r.tsa_url,
+            r.state,
+            r.gen_time,
+            r.error,
+            bytes(r.token) if r.token is not None else None,
+        )
         for r in rows
     ]
 

@@ -7,11 +7,12 @@ that it can recompute: leaf hashes, tree roots, digests and signatures are all c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -31,7 +32,7 @@ from .timestamps import stored_tokens, verify_token
 ITEM_EVENTS = ("item.added", "item.captured")
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_CHECKED = "not checked"
@@ -51,8 +52,12 @@ class Problem:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "message": self.message,
-                "expected": self.expected, "found": self.found}
+        return {
+            "subject": self.subject,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+        }
 
 
 @dataclass
@@ -69,9 +74,14 @@ class Check:
         self.problems.append(problem)
 
     def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "name": self.name, "status": self.status.value,
-                "detail": self.detail, "problems": [p.to_json() for p in self.problems],
-                "notes": self.notes}
+        return {
+            "number": self.number,
+            "name": self.name,
+            "status": self.status.value,
+            "detail": self.detail,
+            "problems": [p.to_json() for p in self.problems],
+            "notes": self.notes,
+        }
 
 
 @dataclass
@@ -90,9 +100,14 @@ class VerifyReport:
         return [p for c in self.checks for p in c.problems]
 
     def to_json(self) -> dict[str, Any]:
-        return {"result": "intact" if self.ok else "problems", "scope": self.scope or "all",
-                "tree_size": self.tree_size, "root": self.root,
-                "problem_count": len(self.problems), "checks": [c.to_json() for c in self.checks]}
+        return {
+            "result": "intact" if self.ok else "problems",
+            "scope": self.scope or "all",
+            "tree_size": self.tree_size,
+            "root": self.root,
+            "problem_count": len(self.problems),
+            "checks": [c.to_json() for c in self.checks],
+        }
 
 
 def _hex(b: bytes | None) -> str | None:
@@ -134,13 +149,25 @@ def _scan_ledger(reader: LedgerReader, sizes: set[int], check: Check) -> _Ledger
     expected = 0
     for entry in reader.entries():
         if entry.index != expected:
-            check.fail(Problem(f"entry {expected}", "entries are missing or out of sequence",
-                               str(expected), str(entry.index)))
+            check.fail(
+                Problem(
+                    f"entry {expected}",
+                    "entries are missing or out of sequence",
+                    str(expected),
+                    str(entry.index),
+                )
+            )
             expected = entry.index
         computed = leaf_hash(entry.body.encode())
         if computed != entry.leaf_hash:
-            check.fail(Problem(f"entry {entry.index}", "stored leaf hash does not match the body",
-                               computed.hex(), entry.leaf_hash.hex()))
+            check.fail(
+                Problem(
+                    f"entry {entry.index}",
+                    "stored leaf hash does not match the body",
+                    computed.hex(),
+                    entry.leaf_hash.hex(),
+                )
+            )
         why = _entry_problem(entry.index, entry.body, entry)
         if why:
             check.fail(Problem(f"entry {entry.index}", why))
@@ -159,10 +186,8 @@ def _collect(entry: Entry, facts: _LedgerFacts) -> None:
     data = entry.data
     details = data["details"]
     if entry.event == "key.registered" and isinstance(details, dict):
-        try:
+        with contextlib.suppress(KeyError, ValueError, TypeError):
             facts.keys.setdefault(str(details["key_name"]), bytes.fromhex(details["public_key"]))
-        except (KeyError, ValueError, TypeError):
-            pass
     elif entry.event in ITEM_EVENTS and entry.subject:
         facts.item_entries.setdefault(entry.subject, entry)
         arts = details.get("artifacts") if isinstance(details, dict) else None
@@ -186,13 +211,24 @@ def _check_key(archive: Archive, keys: dict[str, bytes], check: Check) -> bytes 
         check.fail(Problem("operator key", exc.message))
         return registered
     if key.public_bytes != registered:
-        check.fail(Problem("operator key", "key file differs from the key registered in the ledger",
-                           fingerprint(registered), key.fingerprint))
+        check.fail(
+            Problem(
+                "operator key",
+                "key file differs from the key registered in the ledger",
+                fingerprint(registered),
+                key.fingerprint,
+            )
+        )
     return registered
 
 
-def _check_checkpoints(archive: Archive, stored: Sequence[StoredCheckpoint], facts: _LedgerFacts,
-                       public_key: bytes | None, check: Check) -> None:
+def _check_checkpoints(
+    archive: Archive,
+    stored: Sequence[StoredCheckpoint],
+    facts: _LedgerFacts,
+    public_key: bytes | None,
+    check: Check,
+) -> None:
     """3. Every kept checkpoint: signed by the registered key, and consistent with the tree."""
     files = {int(p.stem): p for p in archive.checkpoints_dir.glob("*.txt") if p.stem.isdigit()}
     rows = {cp.size: cp for cp in stored}
@@ -209,33 +245,68 @@ def _check_checkpoints(archive: Archive, stored: Sequence[StoredCheckpoint], fac
         if body.origin != archive.config.origin:
             check.fail(Problem(subject, "origin differs", archive.config.origin, body.origin))
         if body.size != cp.size or body.root != cp.root:
-            check.fail(Problem(subject, "catalog row differs from the signed checkpoint",
-                               f"{body.size}/{body.root.hex()}", f"{cp.size}/{cp.root.hex()}"))
+            check.fail(
+                Problem(
+                    subject,
+                    "catalog row differs from the signed checkpoint",
+                    f"{body.size}/{body.root.hex()}",
+                    f"{cp.size}/{cp.root.hex()}",
+                )
+            )
         recomputed = facts.roots.get(body.size)
         if body.size > facts.size:
-            check.fail(Problem(subject, "signs a tree larger than the ledger: entries were removed",
-                               f">= {body.size} entries", f"{facts.size}"))
+            check.fail(
+                Problem(
+                    subject,
+                    "signs a tree larger than the ledger: entries were removed",
+                    f">= {body.size} entries",
+                    f"{facts.size}",
+                )
+            )
         elif recomputed != body.root:
-            check.fail(Problem(subject, "ledger history is inconsistent with this checkpoint "
-                               "(an entry was edited, inserted, removed or reordered)",
-                               f"root {body.root.hex()}", f"root {_hex(recomputed)}"))
+            check.fail(
+                Problem(
+                    subject,
+                    "ledger history is inconsistent with this checkpoint "
+                    "(an entry was edited, inserted, removed or reordered)",
+                    f"root {body.root.hex()}",
+                    f"root {_hex(recomputed)}",
+                )
+            )
         path = files.get(cp.size)
         if path is None:
             if cp.size <= max(files, default=-1):
-                check.fail(Problem(subject, "its kept checkpoint file is missing",
-                                   str(archive.checkpoint_file(cp.size)), "nothing"))
+                check.fail(
+                    Problem(
+                        subject,
+                        "its kept checkpoint file is missing",
+                        str(archive.checkpoint_file(cp.size)),
+                        "nothing",
+                    )
+                )
             else:
-                check.notes.append(f"{subject}: file not yet written (interrupted append); "
-                                   "the next write repairs it")
+                check.notes.append(
+                    f"{subject}: file not yet written (interrupted append); the next write repairs it"
+                )
         elif path.read_text(errors="replace") != cp.note:
             check.fail(Problem(subject, "kept checkpoint file differs from the catalog copy"))
     for size in sorted(set(files) - set(rows)):
-        check.fail(Problem(f"checkpoint {size}", "kept checkpoint file has no catalog row: "
-                           "the ledger was truncated or rewritten", str(files[size]), "no row"))
+        check.fail(
+            Problem(
+                f"checkpoint {size}",
+                "kept checkpoint file has no catalog row: the ledger was truncated or rewritten",
+                str(files[size]),
+                "no row",
+            )
+        )
     latest = max(rows, default=0)
     if facts.size > latest:
-        check.fail(Problem(f"entries {latest}..{facts.size - 1}",
-                           "not covered by any signed checkpoint (appended behind the tool's back)"))
+        check.fail(
+            Problem(
+                f"entries {latest}..{facts.size - 1}",
+                "not covered by any signed checkpoint (appended behind the tool's back)",
+            )
+        )
     check.detail = f"{len(stored)} checkpoints, tree size {facts.size}"
 
 
@@ -247,12 +318,19 @@ def _check_proof_cache(reader: LedgerReader, facts: _LedgerFacts, check: Check) 
         check.fail(Problem("tree nodes", str(exc)))
         return
     if cached != facts.roots[facts.size]:
-        check.fail(Problem("tree nodes", "stored tree nodes do not match the entries",
-                           facts.roots[facts.size].hex(), cached.hex()))
+        check.fail(
+            Problem(
+                "tree nodes",
+                "stored tree nodes do not match the entries",
+                facts.roots[facts.size].hex(),
+                cached.hex(),
+            )
+        )
 
 
-def _check_timestamps(archive: Archive, conn: Connection, notes_by_size: dict[int, str],
-                      check: Check) -> None:
+def _check_timestamps(
+    archive: Archive, conn: Connection, notes_by_size: dict[int, str], check: Check
+) -> None:
     """4. Trusted timestamps: each token covers its checkpoint and verifies against its TSA's anchor."""
     attempts = stored_tokens(conn)
     if not attempts:
@@ -277,24 +355,25 @@ def _check_timestamps(archive: Archive, conn: Connection, notes_by_size: dict[in
             check.fail(Problem(subject, str(exc)))
             continue
         if gen_time != a.gen_time:
-            check.fail(Problem(subject, "recorded time differs from the token", gen_time,
-                               str(a.gen_time)))
+            check.fail(Problem(subject, "recorded time differs from the token", gen_time, str(a.gen_time)))
         granted += 1
         if not roots:
             unanchored += 1
     pending = {(a.checkpoint_size, a.tsa_url) for a in attempts if a.state == "failed"} - {
-        (a.checkpoint_size, a.tsa_url) for a in attempts if a.state == "granted"}
+        (a.checkpoint_size, a.tsa_url) for a in attempts if a.state == "granted"
+    }
     for size, url in sorted(pending):
-        check.notes.append(f"checkpoint {size}: timestamp from {url} pending (retry with "
-                           "vestige timestamp)")
+        check.notes.append(f"checkpoint {size}: timestamp from {url} pending (retry with vestige timestamp)")
     if unanchored:
-        check.notes.append(f"{unanchored} tokens checked without a TSA trust anchor "
-                           "(signature chain not checked)")
+        check.notes.append(
+            f"{unanchored} tokens checked without a TSA trust anchor (signature chain not checked)"
+        )
     check.detail = f"{granted} tokens verified, {len(pending)} pending"
 
 
-def _check_catalog(conn: Connection, facts: _LedgerFacts, item_ids: Sequence[str], whole: bool,
-                   check: Check) -> list[catalog.ArtifactView]:
+def _check_catalog(
+    conn: Connection, facts: _LedgerFacts, item_ids: Sequence[str], whole: bool, check: Check
+) -> list[catalog.ArtifactView]:
     """5. Catalog against ledger: every item registered, every artifact as committed."""
     arts: list[catalog.ArtifactView] = []
     for item_id in item_ids:
@@ -308,19 +387,36 @@ def _check_catalog(conn: Connection, facts: _LedgerFacts, item_ids: Sequence[str
             check.fail(Problem(subject, "in the catalog but never registered in the ledger"))
             continue
         if row.entry_index != entry.index or row.case_id != entry.case:
-            check.fail(Problem(subject, "catalog row differs from its ledger entry",
-                               f"entry {entry.index}, case {entry.case}",
-                               f"entry {row.entry_index}, case {row.case_id}"))
+            check.fail(
+                Problem(
+                    subject,
+                    "catalog row differs from its ledger entry",
+                    f"entry {entry.index}, case {entry.case}",
+                    f"entry {row.entry_index}, case {row.case_id}",
+                )
+            )
         item_arts = catalog.item_artifacts(conn, item_id)
         committed = sorted(facts.item_artifacts.get(item_id, []), key=repr)
         found = sorted((a.committed() for a in item_arts), key=repr)
         if committed != found:
-            check.fail(Problem(subject, "artifacts in the catalog differ from those in the ledger",
-                               _brief(committed), _brief(found)))
+            check.fail(
+                Problem(
+                    subject,
+                    "artifacts in the catalog differ from those in the ledger",
+                    _brief(committed),
+                    _brief(found),
+                )
+            )
         for a in item_arts:
             if a.blob_path != BlobStore.relpath_for(a.sha256):
-                check.fail(Problem(f"{subject} artifact {a.role}", "catalog points to another blob",
-                                   BlobStore.relpath_for(a.sha256), a.blob_path))
+                check.fail(
+                    Problem(
+                        f"{subject} artifact {a.role}",
+                        "catalog points to another blob",
+                        BlobStore.relpath_for(a.sha256),
+                        a.blob_path,
+                    )
+                )
         arts.extend(item_arts)
     note_rows = conn.execute(select(notes)).all()
     for n in note_rows:
@@ -328,8 +424,14 @@ def _check_catalog(conn: Connection, facts: _LedgerFacts, item_ids: Sequence[str
             continue
         recorded = facts.note_entries.get(n.entry_index)
         if recorded != (n.item_id, n.text):
-            check.fail(Problem(f"item {n.item_id} note", "note differs from its ledger entry",
-                               repr(recorded), repr((n.item_id, n.text))))
+            check.fail(
+                Problem(
+                    f"item {n.item_id} note",
+                    "note differs from its ledger entry",
+                    repr(recorded),
+                    repr((n.item_id, n.text)),
+                )
+            )
     check.detail = f"{len(item_ids)} items, {len(arts)} artifacts"
     return arts
 
@@ -355,8 +457,11 @@ def _check_blobs(archive: Archive, arts: Sequence[catalog.ArtifactView], check: 
         except OSError as exc:
             check.fail(Problem(subject, f"blob cannot be read: {exc.strerror}"))
             continue
-        for name, want, have in (("sha256", a.sha256, got.sha256), ("blake3", a.blake3, got.blake3),
-                                 ("size", str(a.size), str(got.size))):
+        for name, want, have in (
+            ("sha256", a.sha256, got.sha256),
+            ("blake3", a.blake3, got.blake3),
+            ("size", str(a.size), str(got.size)),
+        ):
             if want != have:
                 check.fail(Problem(subject, f"{name} differs: content changed", want, have))
         if stat.S_IMODE(os.stat(path).st_mode) & 0o222:
@@ -364,9 +469,15 @@ def _check_blobs(archive: Archive, arts: Sequence[catalog.ArtifactView], check: 
     check.detail = f"{len(seen)} blobs re-hashed"
 
 
-def _check_inclusion(reader: LedgerReader, latest: StoredCheckpoint | None, item_ids: Sequence[str],
-                     public_key: bytes | None, archive: Archive, facts: _LedgerFacts,
-                     check: Check) -> None:
+def _check_inclusion(
+    reader: LedgerReader,
+    latest: StoredCheckpoint | None,
+    item_ids: Sequence[str],
+    public_key: bytes | None,
+    archive: Archive,
+    facts: _LedgerFacts,
+    check: Check,
+) -> None:
     """2'. Items only: each entry about the items is proven into the newest signed checkpoint."""
     if latest is None:
         check.fail(Problem("ledger", "no signed checkpoint"))
@@ -394,8 +505,14 @@ def _check_inclusion(reader: LedgerReader, latest: StoredCheckpoint | None, item
                 check.fail(Problem(subject, f"no inclusion proof: {exc}"))
                 continue
             if not verify_inclusion(leaf_hash(entry.body.encode()), entry.index, size, proof, root):
-                check.fail(Problem(subject, "not included in the signed tree (entry or tree edited)",
-                                   f"root {root.hex()}", "a proof that does not reach it"))
+                check.fail(
+                    Problem(
+                        subject,
+                        "not included in the signed tree (entry or tree edited)",
+                        f"root {root.hex()}",
+                        "a proof that does not reach it",
+                    )
+                )
             else:
                 proven += 1
     check.detail = f"{proven} entries proven into checkpoint {size}"
@@ -404,13 +521,19 @@ def _check_inclusion(reader: LedgerReader, latest: StoredCheckpoint | None, item
 def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> VerifyReport:
     """Run every check (or, for ``item_ids``, those that concern these items) and report."""
     whole = not item_ids
-    checks = [Check(1, "operator key registered in the ledger"),
-              Check(2, "ledger entries well-formed and the tree recomputed" if whole
-                    else "item entries proven into the signed tree"),
-              Check(3, "signed checkpoints consistent with the ledger"),
-              Check(4, "trusted timestamps"),
-              Check(5, "catalog matches the ledger"),
-              Check(6, "evidence blobs re-hashed")]
+    checks = [
+        Check(1, "operator key registered in the ledger"),
+        Check(
+            2,
+            "ledger entries well-formed and the tree recomputed"
+            if whole
+            else "item entries proven into the signed tree",
+        ),
+        Check(3, "signed checkpoints consistent with the ledger"),
+        Check(4, "trusted timestamps"),
+        Check(5, "catalog matches the ledger"),
+        Check(6, "evidence blobs re-hashed"),
+    ]
     report = VerifyReport(None if whole else list(item_ids or []), checks)
     with archive.reading() as conn:
         reader = LedgerReader(conn)
@@ -445,10 +568,13 @@ def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> V
 
 def record_verification(archive: Archive, report: VerifyReport) -> int:
     """Append the verification run and its result to the ledger; returns the entry index."""
-    details = {"result": "intact" if report.ok else "problems", "scope": report.scope or "all",
-               "tree_size": report.tree_size, "root": report.root,
-               "problems": [p.line()[:300] for p in report.problems[:50]],
-               "problem_count": len(report.problems)}
+    details = {
+        "result": "intact" if report.ok else "problems",
+        "scope": report.scope or "all",
+        "tree_size": report.tree_size,
+        "root": report.root,
+        "problems": [p.line()[:300] for p in report.problems[:50]],
+        "problem_count": len(report.problems),
+    }
     with archive.appending() as writer:
         return writer.append("verify.completed", None, None, details).index
-

@@ -121,9 +121,7 @@ def insert_item(conn: Connection, row: Mapping[str, Any], arts: Iterable[Artifac
 
 
 def insert_note(conn: Connection, item_id: str, text: str, created_at: str, entry: int) -> None:
-    conn.execute(
-        insert(notes).values(item_id=item_id, text=text, created_at=created_at, entry_index=entry)
-    )
+    conn.execute(insert(notes).values(item_id=item_id, text=text, created_at=created_at, entry_index=entry))
 
 
 def item_artifacts(conn: Connection, item_id: str) -> list[ArtifactView]:
@@ -135,9 +133,7 @@ def item_artifacts(conn: Connection, item_id: str) -> list[ArtifactView]:
 
 
 def _view(conn: Connection, row: Any) -> ItemView:
-    note_rows = conn.execute(
-        select(notes).where(notes.c.item_id == row.id).order_by(notes.c.id)
-    ).all()
+    note_rows = conn.execute(select(notes).where(notes.c.item_id == row.id).order_by(notes.c.id)).all()
     tag_rows = conn.execute(select(tags.c.tag).where(tags.c.item_id == row.id).order_by(tags.c.tag))
     return ItemView(
         id=row.id,
@@ -150,10 +146,7 @@ def _view(conn: Connection, row: Any) -> ItemView:
         created_at=row.created_at,
         entry_index=row.entry_index,
         artifacts=item_artifacts(conn, row.id),
-        notes=[
-            {"text": n.text, "created_at": n.created_at, "entry_index": n.entry_index}
-            for n in note_rows
-        ],
+        notes=[{"text": n.text, "created_at": n.created_at, "entry_index": n.entry_index} for n in note_rows],
         tags=[t.tag for t in tag_rows],
     )
 

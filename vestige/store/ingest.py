@@ -90,9 +90,7 @@ def add_files(
             )
             earlier = [
                 r.item_id
-                for r in conn.execute(
-                    select(artifacts.c.item_id).where(artifacts.c.sha256 == digest.sha256)
-                )
+                for r in conn.execute(select(artifacts.c.item_id).where(artifacts.c.sha256 == digest.sha256))
             ]
             details: dict[str, object] = {
                 "kind": "file",

@@ -100,9 +100,7 @@ def upgrade() -> None:
     op.create_table(
         "timestamps",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "checkpoint_size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), nullable=False
-        ),
+        sa.Column("checkpoint_size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), nullable=False),
         sa.Column("tsa_url", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("token", sa.LargeBinary),

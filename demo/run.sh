@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The main job on the bundled demo: create an archive, preserve the demo files, verify, show the ledger.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+V=".venv/bin/vestige"
+ARCHIVE="demo-archive"
+if [ -e "$ARCHIVE" ]; then
+  # Only ever remove an archive this script made.
+  grep -q '"operator": "Vestige demo"' "$ARCHIVE/config.json" 2>/dev/null || {
+    echo "demo: $ARCHIVE exists and is not a demo archive; move it away first" >&2; exit 2; }
+  chmod -R u+w "$ARCHIVE" && rm -rf "$ARCHIVE"
+fi
+export VESTIGE_ARCHIVE="$ARCHIVE"
+echo "== vestige init"
+$V init --operator "Vestige demo"
+echo; echo "== vestige add (case DEMO-UKR)"
+$V add demo/files/statement.txt demo/files/channel-post.json demo/files/poster.svg \
+  --case DEMO-UKR --note "demo files, preserved by make demo"
+$V note DEMO-UKR-0001 "statement reviewed by the case lawyer"
+echo; echo "== vestige list"
+$V list
+echo; echo "== vestige verify"
+$V verify
+echo; echo "== vestige ledger log"
+$V ledger log
+echo; echo "== vestige ledger checkpoint"
+$V ledger checkpoint
+echo
+echo "Evidence is in $(pwd)/$ARCHIVE (blobs under blobs/sha256, signed checkpoints under checkpoints/)."
+echo "Try: VESTIGE_ARCHIVE=$ARCHIVE $V show DEMO-UKR-0001"
