@@ -35,7 +35,14 @@ from .custody.keys import OperatorKey, create_key, load_key
 from .custody.ledger import LedgerReader, LedgerWriter
 from .custody.signed_note import verifier_key
 from .custody.timestamps import TimestampAttempt, attempt, granted_for, load_roots, stored_tokens
-from .errors import ArchiveBusy, ArchiveError, ArchiveNotFound, InputError, SchemaTooNew
+from .errors import (
+    ArchiveBusy,
+    ArchiveError,
+    ArchiveNotFound,
+    CustodyViolation,
+    InputError,
+    SchemaTooNew,
+)
 from .faults import crash_point
 from .store.blobs import BlobStore
 
@@ -316,7 +323,7 @@ class Archive:
                 conn.info["write"] = True
                 try:
                     with conn.begin():
-                        writer = LedgerWriter(conn, self.actor(), self.clock, self.salt)
+                        writer = self._writer(conn)
                         yield writer
                         if writer.appended:
                             signed = writer.sign_checkpoint(self.config.origin, self.key_name, self.key())
@@ -328,6 +335,34 @@ class Archive:
                 self._write_checkpoint_file(signed.checkpoint.size, signed.to_text())
         if signed is not None and self.config.auto_timestamp and self.config.tsa:
             self.last_timestamps = timestamp_checkpoints(self)
+
+    def _writer(self, conn: Connection) -> LedgerWriter:
+        """A writer over a ledger that still matches its newest signed checkpoint.
+
+        Entries and their checkpoint commit together, so a mismatch is never a crash: it means the
+        ledger was altered. Signing over it would bless the change, so the append is refused.
+        """
+        try:
+            writer = LedgerWriter(conn, self.actor(), self.clock, self.salt)
+        except LookupError as exc:
+            raise CustodyViolation(
+                f"the ledger's stored tree is incomplete ({exc}); refusing to append",
+                hint="run: vestige verify",
+            ) from exc
+        latest = writer.latest_checkpoint()
+        if latest is None and writer.tree_size == 0:
+            return writer
+        valid = latest is not None and (
+            SignedCheckpoint.from_text(latest.note).verify(self.key_name, self.key().public_bytes)
+        )
+        if latest is None or not valid or (latest.size, latest.root) != (writer.tree_size, writer.root()):
+            covered = latest.size if latest else 0
+            raise CustodyViolation(
+                f"the ledger ({writer.tree_size} entries) does not match its newest signed checkpoint "
+                f"(size {covered}); refusing to sign over it",
+                hint="run: vestige verify",
+            )
+        return writer
 
     def checkpoint_file(self, size: int) -> Path:
         return self.checkpoints_dir / f"{size:012d}.txt"

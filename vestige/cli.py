@@ -348,7 +348,11 @@ def verify(ctx: click.Context, item_ids: tuple[str, ...], no_record: bool, as_js
     report = verify_archive(archive, list(item_ids))
     data = report.to_json()
     if not no_record:
-        data["recorded_as_entry"] = record_verification(archive, report)
+        try:
+            data["recorded_as_entry"] = record_verification(archive, report)
+        except errors.CustodyViolation as exc:
+            data["recorded_as_entry"] = None
+            _warn(f"this verification was not recorded: {exc.message}")
     _emit(as_json, data, lambda: _print_report(report))
     return errors.EXIT_OK if report.ok else errors.EXIT_PROBLEM
 

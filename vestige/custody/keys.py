@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..errors import ArchiveError
 
@@ -73,3 +73,16 @@ def load_key(private_path: Path) -> OperatorKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ArchiveError(f"operator key {private_path} is not an Ed25519 key")
     return OperatorKey(key)
+
+
+def load_public_key(public_path: Path) -> bytes:
+    """The raw Ed25519 public key from the archive's PEM public key file."""
+    try:
+        key = serialization.load_pem_public_key(public_path.read_bytes())
+    except OSError as exc:
+        raise ArchiveError(f"cannot read operator public key {public_path}: {exc.strerror}") from exc
+    except (ValueError, TypeError) as exc:
+        raise ArchiveError(f"operator public key {public_path} is not a readable PEM key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise ArchiveError(f"operator public key {public_path} is not an Ed25519 key")
+    return key.public_bytes_raw()

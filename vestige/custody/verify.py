@@ -13,6 +13,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -21,10 +22,10 @@ from ..archive import Archive, tsa_roots
 from ..errors import ArchiveError, FormatError
 from ..store import catalog
 from ..store.blobs import BlobStore, digest_file
-from ..store.schema import items, notes
+from ..store.schema import APPEND_ONLY_TABLES, items, notes
 from .canonical import parse_canonical
 from .checkpoint import SignedCheckpoint
-from .keys import fingerprint
+from .keys import fingerprint, load_public_key
 from .ledger import ENTRY_KEYS, ENTRY_VERSION, EVENTS, Entry, LedgerReader, StoredCheckpoint
 from .merkle import CompactRange, leaf_hash, verify_inclusion
 from .timestamps import stored_tokens, verify_token
@@ -219,60 +220,92 @@ def _check_key(archive: Archive, keys: dict[str, bytes], check: Check) -> bytes 
                 key.fingerprint,
             )
         )
+    try:
+        public = load_public_key(archive.public_key_path)
+    except ArchiveError as exc:
+        check.fail(Problem("operator public key", exc.message))
+        return registered
+    if public != registered:
+        check.fail(
+            Problem(
+                "operator public key",
+                "public key file differs from the key registered in the ledger",
+                fingerprint(registered),
+                fingerprint(public),
+            )
+        )
     return registered
+
+
+def kept_checkpoint_files(archive: Archive) -> dict[int, Path]:
+    return {int(p.stem): p for p in archive.checkpoints_dir.glob("*.txt") if p.stem.isdigit()}
+
+
+def _check_signed(
+    archive: Archive,
+    subject: str,
+    note: str,
+    facts: _LedgerFacts,
+    public_key: bytes | None,
+    check: Check,
+    source: str = "",
+) -> tuple[int, bool] | None:
+    """Check one checkpoint against the recomputed tree; return (size, consistent) when validly signed."""
+    try:
+        signed = SignedCheckpoint.from_text(note)
+    except FormatError as exc:
+        check.fail(Problem(subject, f"{source}unreadable: {exc.message}"))
+        return None
+    body = signed.checkpoint
+    signed_ok = public_key is not None and signed.verify(archive.key_name, public_key)
+    if not signed_ok:
+        check.fail(Problem(subject, f"{source}signature is not valid for the registered operator key"))
+    if body.origin != archive.config.origin:
+        check.fail(Problem(subject, f"{source}origin differs", archive.config.origin, body.origin))
+    if body.size > facts.size:
+        check.fail(
+            Problem(
+                subject,
+                f"{source}signs a tree larger than the ledger: entries were removed",
+                f">= {body.size} entries",
+                f"{facts.size}",
+            )
+        )
+        return (body.size, False) if signed_ok else None
+    recomputed = facts.roots.get(body.size)
+    if recomputed != body.root:
+        check.fail(
+            Problem(
+                subject,
+                f"{source}ledger history is inconsistent with this checkpoint "
+                "(an entry was edited, inserted, removed or reordered, or the history rewritten)",
+                f"root {body.root.hex()}",
+                f"root {_hex(recomputed)}",
+            )
+        )
+        return (body.size, False) if signed_ok else None
+    return (body.size, True) if signed_ok else None
 
 
 def _check_checkpoints(
     archive: Archive,
     stored: Sequence[StoredCheckpoint],
+    files: dict[int, Path],
     facts: _LedgerFacts,
     public_key: bytes | None,
     check: Check,
 ) -> None:
-    """3. Every kept checkpoint: signed by the registered key, and consistent with the tree."""
-    files = {int(p.stem): p for p in archive.checkpoints_dir.glob("*.txt") if p.stem.isdigit()}
+    """3. Every kept checkpoint, in the catalog and on disk: signed by the registered key, and
+    consistent with the recomputed tree at its size."""
+    verdicts: dict[int, bool] = {}
     rows = {cp.size: cp for cp in stored}
     for cp in stored:
         subject = f"checkpoint {cp.size}"
-        try:
-            signed = SignedCheckpoint.from_text(cp.note)
-        except FormatError as exc:
-            check.fail(Problem(subject, f"unreadable: {exc.message}"))
-            continue
-        if public_key is None or not signed.verify(archive.key_name, public_key):
-            check.fail(Problem(subject, "signature is not valid for the registered operator key"))
-        body = signed.checkpoint
-        if body.origin != archive.config.origin:
-            check.fail(Problem(subject, "origin differs", archive.config.origin, body.origin))
-        if body.size != cp.size or body.root != cp.root:
-            check.fail(
-                Problem(
-                    subject,
-                    "catalog row differs from the signed checkpoint",
-                    f"{body.size}/{body.root.hex()}",
-                    f"{cp.size}/{cp.root.hex()}",
-                )
-            )
-        recomputed = facts.roots.get(body.size)
-        if body.size > facts.size:
-            check.fail(
-                Problem(
-                    subject,
-                    "signs a tree larger than the ledger: entries were removed",
-                    f">= {body.size} entries",
-                    f"{facts.size}",
-                )
-            )
-        elif recomputed != body.root:
-            check.fail(
-                Problem(
-                    subject,
-                    "ledger history is inconsistent with this checkpoint "
-                    "(an entry was edited, inserted, removed or reordered)",
-                    f"root {body.root.hex()}",
-                    f"root {_hex(recomputed)}",
-                )
-            )
+        result = _check_signed(archive, subject, cp.note, facts, public_key, check)
+        if result is not None:
+            verdicts[result[0]] = verdicts.get(result[0], True) and result[1]
+            if result[0] != cp.size or SignedCheckpoint.from_text(cp.note).checkpoint.root != cp.root:
+                check.fail(Problem(subject, "catalog row differs from the signed checkpoint it holds"))
         path = files.get(cp.size)
         if path is None:
             if cp.size <= max(files, default=-1):
@@ -290,13 +323,34 @@ def _check_checkpoints(
                 )
         elif path.read_text(errors="replace") != cp.note:
             check.fail(Problem(subject, "kept checkpoint file differs from the catalog copy"))
-    for size in sorted(set(files) - set(rows)):
+    for size, path in sorted(files.items()):
+        row = rows.get(size)
+        if row is not None and path.read_text(errors="replace") == row.note:
+            continue  # checked above
+        subject = f"checkpoint {size}"
+        if row is None:
+            check.fail(
+                Problem(
+                    subject,
+                    "kept checkpoint file has no catalog row: the ledger was truncated or rewritten",
+                    str(path),
+                    "no row",
+                )
+            )
+        text = path.read_text(errors="replace")
+        result = _check_signed(archive, subject, text, facts, public_key, check, "kept file: ")
+        if result is not None:
+            verdicts[result[0]] = verdicts.get(result[0], True) and result[1]
+    # Narrow it down: the change lies between the last checkpoint that still matches and the first
+    # one that does not (removals past the end are reported above).
+    bad = sorted(size for size, ok in verdicts.items() if not ok and size <= facts.size)
+    if bad:
+        good = max((size for size, ok in verdicts.items() if ok and size < bad[0]), default=0)
         check.fail(
             Problem(
-                f"checkpoint {size}",
-                "kept checkpoint file has no catalog row: the ledger was truncated or rewritten",
-                str(files[size]),
-                "no row",
+                f"entries {good}..{bad[0] - 1}",
+                f"the change lies in these entries: signed history matches up to checkpoint {good} "
+                f"and differs from checkpoint {bad[0]} on",
             )
         )
     latest = max(rows, default=0)
@@ -307,7 +361,23 @@ def _check_checkpoints(
                 "not covered by any signed checkpoint (appended behind the tool's back)",
             )
         )
-    check.detail = f"{len(stored)} checkpoints, tree size {facts.size}"
+    check.detail = f"{len(stored)} checkpoints, {len(files)} kept files, tree size {facts.size}"
+
+
+def _check_triggers(conn: Connection, check: Check) -> None:
+    """The database's own append-only guards are still in place (their absence shows an intrusion)."""
+    if conn.dialect.name != "sqlite":
+        return
+    present = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for table in APPEND_ONLY_TABLES:
+        for action in ("update", "delete"):
+            if f"{table}_no_{action}" not in present:
+                check.fail(
+                    Problem(
+                        f"table {table}",
+                        f"append-only guard against {action.upper()} was removed from the database",
+                    )
+                )
 
 
 def _check_proof_cache(reader: LedgerReader, facts: _LedgerFacts, check: Check) -> None:
@@ -432,6 +502,17 @@ def _check_catalog(
                     repr((n.item_id, n.text)),
                 )
             )
+    rows_at = {n.entry_index for n in note_rows}
+    for index, (item_id, text) in sorted(facts.note_entries.items()):
+        if index not in rows_at and (whole or item_id in item_ids):
+            check.fail(
+                Problem(
+                    f"item {item_id} note",
+                    f"recorded in the ledger (entry {index}) but missing from the catalog",
+                    repr(text),
+                    "nothing",
+                )
+            )
     check.detail = f"{len(item_ids)} items, {len(arts)} artifacts"
     return arts
 
@@ -539,10 +620,12 @@ def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> V
         reader = LedgerReader(conn)
         stored = reader.checkpoints()
         if whole:
-            facts = _scan_ledger(reader, {cp.size for cp in stored}, checks[1])
+            files = kept_checkpoint_files(archive)
+            facts = _scan_ledger(reader, {cp.size for cp in stored} | set(files), checks[1])
+            _check_triggers(conn, checks[1])
             checks[1].detail = f"{facts.size} entries"
             public_key = _check_key(archive, facts.keys, checks[0])
-            _check_checkpoints(archive, stored, facts, public_key, checks[2])
+            _check_checkpoints(archive, stored, files, facts, public_key, checks[2])
             _check_proof_cache(reader, facts, checks[2])
             ids = sorted(set(catalog.all_item_ids(conn)) | set(facts.item_entries))
             report.tree_size, report.root = facts.size, facts.roots[facts.size].hex()

@@ -129,4 +129,4 @@ timestamps = Table(
     Column("attempted_at", String(32), nullable=False),
 )
 
-APPEND_ONLY_TABLES = ("ledger_entries", "ledger_nodes", "checkpoints")
+APPEND_ONLY_TABLES = ("ledger_entries", "ledger_nodes", "checkpoints", "timestamps")
