@@ -319,7 +319,8 @@ def _check_checkpoints(
                 )
             else:
                 check.notes.append(
-                    f"{subject}: file not yet written (interrupted append); the next write repairs it"
+                    f"{subject}: file not yet written (an append in progress or interrupted); "
+                    "the next write repairs it"
                 )
         elif path.read_text(errors="replace") != cp.note:
             check.fail(Problem(subject, "kept checkpoint file differs from the catalog copy"))
@@ -616,11 +617,13 @@ def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> V
         Check(6, "evidence blobs re-hashed"),
     ]
     report = VerifyReport(None if whole else list(item_ids or []), checks)
+    # List the kept files before the snapshot starts: a file is written only after its row commits, so
+    # every file listed has its row in the snapshot, and a concurrent append cannot look like tampering.
+    files = kept_checkpoint_files(archive) if whole else {}
     with archive.reading() as conn:
         reader = LedgerReader(conn)
         stored = reader.checkpoints()
         if whole:
-            files = kept_checkpoint_files(archive)
             facts = _scan_ledger(reader, {cp.size for cp in stored} | set(files), checks[1])
             _check_triggers(conn, checks[1])
             checks[1].detail = f"{facts.size} entries"
