@@ -136,6 +136,9 @@ def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path,
 
     report = _verify(root)
     assert report["tree_size"] == _ledger_size(root)
+    # An add killed before its commit leaves a blob no item refers to: harmless, and said.
+    stray = any("not referenced by any item" in n for n in report["checks"][5]["notes"])
+    assert stray == (not committed)
     if committed:
         assert any("not yet written" in n for n in _checkpoint_notes(report))
     else:
@@ -152,6 +155,7 @@ def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path,
 
     report = _verify(root, inproc=True)
     assert _checkpoint_notes(report) == []
+    assert report["checks"][5]["notes"] == []
     expected = ["C-0001", "D-0001", *(["D-0002"] if committed else [])]
     assert [i["id"] for i in _items(root, inproc=True)] == expected
     _assert_tidy(root)
