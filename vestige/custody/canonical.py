@@ -31,17 +31,20 @@ def _check(value: Any, path: str) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise ValueError(f"{path}: object keys must be strings")
-            if any(ord(c) > 0xFFFF for c in k):
+            if not k.isascii() and any(ord(c) > 0xFFFF for c in k):
                 raise ValueError(f"{path}: object keys must stay in the BMP")
             _check(v, f"{path}.{k}")
         return
     raise ValueError(f"{path}: {type(value).__name__} is not JSON")
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` canonically; raise ValueError for anything outside the subset."""
     _check(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -52,9 +55,12 @@ def _reject_float(text: str) -> Any:
     raise ValueError(f"float {text!r} in canonical JSON")
 
 
+_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_float)
+
+
 def parse_canonical(text: str) -> Any:
     """Parse ``text`` and raise ValueError unless it is exactly the canonical form of its value."""
-    value = json.loads(text, parse_float=_reject_float, parse_constant=_reject_float)
-    if json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) != text:
+    value = _DECODER.decode(text)
+    if _ENCODER.encode(value) != text:
         raise ValueError("not in canonical form")
     return value

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from ..clock import Clock, SaltFactory
 from ..store.schema import checkpoints, ledger_entries, ledger_nodes
@@ -89,6 +89,13 @@ def entry_from_row(row: Any) -> Entry:
     return Entry(row.idx, row.body, bytes(row.leaf_hash), row.event, row.subject, row.case_id)
 
 
+# Built once: proofs look up ~2 log2(n) nodes, and building a statement costs more than running it.
+_LEAF_AT = select(ledger_entries.c.leaf_hash).where(ledger_entries.c.idx == bindparam("idx"))
+_NODE_AT = select(ledger_nodes.c.hash).where(
+    ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
+)
+
+
 @dataclass(frozen=True)
 class StoredCheckpoint:
     size: int
@@ -114,7 +121,8 @@ class LedgerReader:
         q = select(ledger_entries).where(ledger_entries.c.idx >= start)
         if end is not None:
             q = q.where(ledger_entries.c.idx < end)
-        for row in self.conn.execute(q.order_by(ledger_entries.c.idx)):
+        rows = self.conn.execution_options(yield_per=2000).execute(q.order_by(ledger_entries.c.idx))
+        for row in rows:
             yield entry_from_row(row)
 
     def entries_about(self, subject: str) -> list[Entry]:
@@ -127,10 +135,9 @@ class LedgerReader:
 
     def perfect_node(self, level: int, index: int) -> bytes:
         if level == 0:
-            q = select(ledger_entries.c.leaf_hash).where(ledger_entries.c.idx == index)
+            value = self.conn.execute(_LEAF_AT, {"idx": index}).scalar()
         else:
-            q = select(ledger_nodes.c.hash).where(ledger_nodes.c.level == level, ledger_nodes.c.idx == index)
-        value = self.conn.execute(q).scalar()
+            value = self.conn.execute(_NODE_AT, {"level": level, "idx": index}).scalar()
         if value is None:
             raise LookupError(f"ledger node ({level}, {index}) is missing")
         return bytes(value)

@@ -127,21 +127,24 @@ class _LedgerFacts:
     size: int = 0
 
 
-def _entry_problem(index: int, body: str, row: Entry) -> str | None:
-    """Why a stored entry is malformed, or None. Checks form only; the tree checks its content."""
+def _parse_entry(entry: Entry) -> tuple[dict[str, Any] | None, str | None]:
+    """The entry's fields, or why it is malformed. Checks form only; the tree checks its content."""
     try:
-        data = parse_canonical(body)
+        data = parse_canonical(entry.body)
     except ValueError as exc:
-        return f"body is not canonical JSON ({exc})"
-    if not isinstance(data, dict) or tuple(sorted(data)) != tuple(sorted(ENTRY_KEYS)):
-        return "body does not have the entry fields"
+        return None, f"body is not canonical JSON ({exc})"
+    if not isinstance(data, dict) or sorted(data) != _SORTED_KEYS:
+        return None, "body does not have the entry fields"
     if data["v"] != ENTRY_VERSION or data["event"] not in EVENTS:
-        return f"unknown entry version or event {data.get('event')!r}"
-    if data["index"] != index:
-        return f"body says index {data['index']}"
-    if (data["event"], data["subject"], data["case"]) != (row.event, row.subject, row.case):
-        return "catalog columns (event, subject, case) differ from the entry body"
-    return None
+        return None, f"unknown entry version or event {data.get('event')!r}"
+    if data["index"] != entry.index:
+        return None, f"body says index {data['index']}"
+    if (data["event"], data["subject"], data["case"]) != (entry.event, entry.subject, entry.case):
+        return None, "catalog columns (event, subject, case) differ from the entry body"
+    return data, None
+
+
+_SORTED_KEYS = sorted(ENTRY_KEYS)
 
 
 def _scan_ledger(reader: LedgerReader, sizes: set[int], check: Check) -> _LedgerFacts:
@@ -169,11 +172,11 @@ def _scan_ledger(reader: LedgerReader, sizes: set[int], check: Check) -> _Ledger
                     entry.leaf_hash.hex(),
                 )
             )
-        why = _entry_problem(entry.index, entry.body, entry)
-        if why:
-            check.fail(Problem(f"entry {entry.index}", why))
+        data, why = _parse_entry(entry)
+        if data is None:
+            check.fail(Problem(f"entry {entry.index}", str(why)))
         else:
-            _collect(entry, facts)
+            _collect(entry, data, facts)
         rng.append(computed)  # the tree is rebuilt from the bodies, never from stored hashes
         expected += 1
         if rng.size in sizes:
@@ -183,8 +186,7 @@ def _scan_ledger(reader: LedgerReader, sizes: set[int], check: Check) -> _Ledger
     return facts
 
 
-def _collect(entry: Entry, facts: _LedgerFacts) -> None:
-    data = entry.data
+def _collect(entry: Entry, data: dict[str, Any], facts: _LedgerFacts) -> None:
     details = data["details"]
     if entry.event == "key.registered" and isinstance(details, dict):
         with contextlib.suppress(KeyError, ValueError, TypeError):
@@ -588,11 +590,11 @@ def _check_inclusion(
     for item_id in item_ids:
         for entry in reader.entries_about(item_id):
             subject = f"entry {entry.index} ({entry.event} {item_id})"
-            why = _entry_problem(entry.index, entry.body, entry)
-            if why:
-                check.fail(Problem(subject, why))
+            data, why = _parse_entry(entry)
+            if data is None:
+                check.fail(Problem(subject, str(why)))
                 continue
-            _collect(entry, facts)
+            _collect(entry, data, facts)
             try:
                 proof = reader.inclusion_proof(entry.index, size)
             except (LookupError, ValueError) as exc:
@@ -650,7 +652,9 @@ def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> V
                 catalog.get_item(conn, item_id)  # unknown item: a usage error, not a finding
             facts = _LedgerFacts()
             for e in reader.entries_of_event("key.registered"):
-                _collect(e, facts)
+                data, _why = _parse_entry(e)
+                if data is not None:
+                    _collect(e, data, facts)
             public_key = _check_key(archive, facts.keys, checks[0])
             latest = stored[-1] if stored else None
             _check_inclusion(reader, latest, ids, public_key, archive, facts, checks[1])

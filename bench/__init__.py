@@ -1,0 +1,1 @@
+"""Benchmarks for Vestige: ``python -m bench.run [--quick] [--only ingest|ledger]``."""
