@@ -9,11 +9,14 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: dev
 
-# Debian packages the suite needs: venv support and openssl (the tests run a real `openssl ts` TSA).
+# Debian packages: venv support, openssl (the tests run a real `openssl ts` TSA) and Chromium (captures).
+# Nothing downloads a browser of its own: Debian's chromium, or Playwright's if one is already installed.
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	[ -x /usr/bin/chromium ] || ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux/chrome >/dev/null 2>&1 \
+	  || missing="$$missing chromium fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \

@@ -585,5 +585,113 @@ def tsa_auto(ctx: click.Context, state: str, as_json: bool) -> None:
     )
 
 
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """``500M``, ``2G``, ``1048576`` -> bytes."""
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = t[-1] if t and t[-1] in _SIZE_UNITS else ""
+    number = t[: len(t) - len(unit)]
+    if not number.isdigit() or int(number) == 0:
+        raise click.BadParameter(f"{text!r} is not a size like 500M or 2G")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option("--case", "case_id", default="inbox", show_default=True, help="Case the captures belong to.")
+@click.option("--note", default=None, help="A note recorded with each capture.")
+@click.option("--proxy", default=None, help="Send all capture traffic through this upstream HTTP proxy.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=5),
+    default=120,
+    show_default=True,
+    help="Total seconds allowed per URL.",
+)
+@click.option(
+    "--max-size",
+    default="2G",
+    show_default=True,
+    help="Largest body kept per resource (K/M/G); the capture total may be twice that.",
+)
+@click.option("--strict-tls", is_flag=True, help="Refuse a page whose certificate does not validate.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Extra trust anchors (PEM) for validating servers' certificates.",
+)
+@json_option
+@click.pass_context
+def capture(
+    ctx: click.Context,
+    urls: tuple[str, ...],
+    case_id: str,
+    note: str | None,
+    proxy: str | None,
+    timeout: float,
+    max_size: str,
+    strict_tls: bool,
+    ca_file: Path | None,
+    as_json: bool,
+) -> int:
+    """Capture web pages with a real browser through a recording proxy into WARC evidence.
+
+    Each URL becomes one exhibit: WARC (every request and response as sent), full-page screenshot,
+    PDF print, rendered DOM, visible text, the server's certificates and a provenance record.
+    Exit 0 when every capture is complete, 1 when any is partial or failed.
+
+    \b
+    Example:
+      vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
+    """
+    from .archiver.capture import CaptureOptions, capture_url, check_url, temp_workdir
+    from .store.ingest import add_capture
+
+    archive = _archive(ctx)
+    catalog.check_case_id(case_id)
+    for url in urls:
+        check_url(url)
+    if proxy and not proxy.startswith(("http://", "https://")):
+        raise errors.InputError(f"--proxy {proxy!r}: only http(s) upstream proxies are supported")
+    limit = parse_size(max_size)
+    opts = CaptureOptions(
+        timeout=timeout,
+        max_resource_bytes=limit,
+        max_total_bytes=2 * limit,
+        proxy=proxy,
+        strict_tls=strict_tls,
+        extra_ca=ca_file,
+        operator=archive.config.operator,
+        case=case_id,
+    )
+    out: list[dict[str, Any]] = []
+    for url in urls:
+        with temp_workdir(archive.root / "tmp") as work:
+            result = capture_url(url, opts, Path(work))
+            item = add_capture(archive, result, case_id, note).item
+        row = {
+            "id": item.id,
+            "url": url,
+            "final_url": result.final_url,
+            "state": result.state,
+            "reason": result.reason,
+            "http_status": result.http_status,
+            "title": result.title,
+            "artifacts": [a.to_json(archive.root) for a in item.artifacts],
+        }
+        out.append(row)
+        if not as_json:
+            click.echo(
+                f"{item.id}  {result.state:<8} {result.http_status or '-'}  {url}"
+                + (f"\n  reason: {result.reason}" if result.reason else "")
+            )
+    if as_json:
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    return errors.EXIT_OK if all(r["state"] == "complete" for r in out) else errors.EXIT_PROBLEM
+
+
 def main() -> None:
     cli.main()

@@ -8,6 +8,7 @@ that it can recompute: leaf hashes, tree roots, digests and signatures are all c
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 from collections.abc import Sequence
@@ -469,8 +470,8 @@ def _check_catalog(
                 )
             )
         item_arts = catalog.item_artifacts(conn, item_id)
-        committed = sorted(facts.item_artifacts.get(item_id, []), key=repr)
-        found = sorted((a.committed() for a in item_arts), key=repr)
+        committed = sorted(facts.item_artifacts.get(item_id, []), key=_canonical_key)
+        found = sorted((a.committed() for a in item_arts), key=_canonical_key)
         if committed != found:
             check.fail(
                 Problem(
@@ -518,6 +519,10 @@ def _check_catalog(
             )
     check.detail = f"{len(item_ids)} items, {len(arts)} artifacts"
     return arts
+
+
+def _canonical_key(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def _brief(arts: list[dict[str, Any]]) -> str:

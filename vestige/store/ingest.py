@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
@@ -17,6 +18,9 @@ from ..faults import crash_point
 from . import catalog
 from .blobs import BlobDigest
 from .schema import artifacts
+
+if TYPE_CHECKING:  # capture pulls in mitmproxy and Playwright: load them only to capture
+    from ..archiver.capture import CaptureResult
 
 
 @dataclass(frozen=True)
@@ -131,3 +135,63 @@ def add_note(archive: Archive, item_id: str, text: str) -> int:
         entry = writer.append("note.added", item.id, item.case, {"note": text})
         catalog.insert_note(writer.conn, item.id, text, archive.clock(), entry.index)
     return entry.index
+
+
+def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str | None = None) -> AddedItem:
+    """Store a capture's files as one exhibit and record ``item.captured`` with every digest."""
+    catalog.check_case_id(case_id)
+    stored: list[tuple[str, str, str, BlobDigest]] = []
+    for role, (path, media_type) in sorted(result.files.items()):
+        stored.append((role, path.name, media_type, archive.blobs.ingest_file(path)))
+    with archive.appending() as writer:
+        conn = writer.conn
+        now = archive.clock()
+        ensure_case(conn, writer, case_id, now)
+        seq = catalog.next_seq(conn, case_id)
+        item_id = catalog.exhibit_id(case_id, seq)
+        arts = [
+            catalog.ArtifactView(
+                role=role,
+                name=name,
+                media_type=media_type,
+                size=d.size,
+                sha256=d.sha256,
+                blake3=d.blake3,
+                blob_path=archive.blobs.relpath_for(d.sha256),
+            )
+            for role, name, media_type, d in stored
+        ]
+        details: dict[str, object] = {
+            "kind": "capture",
+            "url": result.url,
+            "final_url": result.final_url,
+            "state": result.state,
+            "reason": result.reason,
+            "http_status": result.http_status,
+            "title": result.title,
+            "started": result.started,
+            "ended": result.ended,
+            "artifacts": [a.committed() for a in arts],
+        }
+        if note:
+            details["note"] = note
+        entry = writer.append("item.captured", item_id, case_id, details)
+        catalog.insert_item(
+            conn,
+            {
+                "id": item_id,
+                "case_id": case_id,
+                "seq": seq,
+                "kind": "capture",
+                "state": result.state,
+                "reason": result.reason,
+                "title": result.title,
+                "source": result.url,
+                "created_at": now,
+                "entry_index": entry.index,
+            },
+            arts,
+        )
+        if note:
+            catalog.insert_note(conn, item_id, note, now, entry.index)
+        return AddedItem(catalog.get_item(conn, item_id), [])

@@ -1,0 +1,348 @@
+"""Capture one URL: Chromium behind the recording proxy, page handling, attachments, provenance.
+
+The result is a directory of files (WARC, screenshot, PDF, DOM, text, certificates, provenance) for
+``store.ingest`` to hash and catalog. Nothing here touches the archive.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..clock import utc_now
+from ..errors import InputError, VestigeError
+from .browser import find_chromium, launch_args
+from .recorder import Limits, ProxyThread, Recorder, ca_spki_hash
+from .tls import trust_store
+from .warc import open_writer, write_metadata, write_resource, write_warcinfo
+
+VIEWPORT: Any = {"width": 1280, "height": 900}
+SCROLL_STEPS = 30
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    timeout: float = 120.0
+    max_resource_bytes: int = 2 << 30
+    max_total_bytes: int = 4 << 30
+    proxy: str | None = None
+    strict_tls: bool = False
+    settle: float = 1.0
+    extra_ca: Path | None = None  # more trust anchors for the recorder (tests, private PKI)
+    resolve: dict[str, tuple[str, int]] = field(default_factory=dict)  # host[:port] -> (ip, port)
+    operator: str = ""
+    case: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timeout_s": self.timeout,
+            "max_resource_bytes": self.max_resource_bytes,
+            "max_total_bytes": self.max_total_bytes,
+            "proxy": self.proxy,
+            "strict_tls": self.strict_tls,
+            "settle_s": self.settle,
+            "extra_ca": str(self.extra_ca) if self.extra_ca else None,
+        }
+
+
+@dataclass
+class CaptureResult:
+    url: str
+    final_url: str
+    state: str  # complete | partial | failed
+    reason: str | None
+    http_status: int | None
+    title: str | None
+    started: str
+    ended: str
+    files: dict[str, tuple[Path, str]]  # role -> (file, media type)
+    provenance: dict[str, Any]
+
+
+class CaptureRefused(VestigeError):
+    """--strict-tls and the origin's certificate did not validate: nothing is kept."""
+
+    exit_code = 1
+    kind = "tls-refused"
+
+
+def check_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")) or len(url) > 8000:
+        raise InputError(f"not an http(s) URL: {url[:100]!r}")
+    return url
+
+
+def _versions(browser_version: str | None) -> dict[str, str | None]:
+    def v(name: str) -> str | None:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "vestige": __version__,
+        "playwright": v("playwright"),
+        "chromium": browser_version,
+        "mitmproxy": v("mitmproxy"),
+        "warcio": v("warcio"),
+        "python": platform.python_version(),
+    }
+
+
+def _host() -> dict[str, Any]:
+    name = socket.gethostname()
+    try:
+        addrs = sorted({a[4][0] for a in socket.getaddrinfo(name, None)})
+    except OSError:
+        addrs = []
+    return {"name": name, "addresses": addrs, "platform": platform.platform()}
+
+
+class _Clock:
+    def __init__(self, timeout: float) -> None:
+        self.deadline = time.monotonic() + timeout
+
+    def left(self, cap: float | None = None) -> float:
+        left = max(0.0, self.deadline - time.monotonic())
+        return min(left, cap) if cap is not None else left
+
+
+def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
+    """Wait until no exchange is in flight and none started for ``quiet`` seconds."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        st = rec.state
+        if not st.inflight and time.monotonic() - st.last_activity >= quiet:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+_SCROLL = """() => { const before = window.scrollY; window.scrollBy(0, window.innerHeight);
+  return window.scrollY === before || window.innerHeight + window.scrollY >= document.body.scrollHeight; }"""
+_PLAY = """() => { for (const m of document.querySelectorAll('video, audio')) {
+  m.muted = true; const p = m.play(); if (p) p.catch(() => {}); } }"""
+
+
+def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
+    """Capture ``url`` into files under ``workdir``; always returns, with state and reason."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    check_url(url)
+    clock = _Clock(opts.timeout)
+    started = utc_now()
+    problems: list[str] = []
+    page_info: dict[str, Any] = {"final_url": url, "http_status": None, "title": None}
+    files: dict[str, tuple[Path, str]] = {}
+    confdir = workdir / "recorder"
+    spool = workdir / "spool"
+    spool.mkdir(parents=True)
+    warc_path = workdir / "capture.warc.gz"
+    trust = trust_store(opts.extra_ca)
+    failed: str | None = None
+    browser_version: str | None = None
+    with open(warc_path, "wb") as warc_fp:
+        writer = open_writer(warc_fp)
+        rec = Recorder(
+            writer, trust, spool, Limits(opts.max_resource_bytes, opts.max_total_bytes), opts.resolve
+        )
+        mode = [f"upstream:{opts.proxy}"] if opts.proxy else ["regular"]
+        proxy = ProxyThread(
+            {
+                "listen_host": "127.0.0.1",
+                "listen_port": 0,
+                "confdir": str(confdir),
+                "ssl_insecure": True,  # the recorder validates certificates itself and records the result
+                "mode": mode,
+                "connection_strategy": "eager",
+            },
+            rec,
+        )
+        host, port = proxy.start()
+        try:
+            with sync_playwright() as pw:
+                executable = find_chromium(pw)
+                browser = pw.chromium.launch(
+                    executable_path=executable,
+                    headless=True,
+                    args=launch_args([f"--ignore-certificate-errors-spki-list={ca_spki_hash(confdir)}"]),
+                )
+                browser_version = browser.version
+                write_warcinfo(
+                    writer,
+                    warc_path.name,
+                    {
+                        "software": f"Vestige {__version__}",
+                        "format": "WARC File Format 1.1",
+                        "operator": opts.operator,
+                        "case": opts.case,
+                        "host": socket.gethostname(),
+                        "versions": json.dumps(_versions(browser_version)),
+                        "options": json.dumps(opts.to_json()),
+                        "isPartOf": url,
+                    },
+                )
+                context = browser.new_context(
+                    proxy={"server": f"http://{host}:{port}"},
+                    ignore_https_errors=True,  # the browser talks only to the recorder
+                    viewport=VIEWPORT,
+                )
+                page = context.new_page()
+                page_info["user_agent"] = page.evaluate("navigator.userAgent")
+                try:
+                    resp = page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
+                    page_info["http_status"] = resp.status if resp else None
+                except PlaywrightError as exc:
+                    message = str(exc).splitlines()[0]
+                    if "Timeout" in message:
+                        problems.append("the page did not finish loading in time")
+                    else:
+                        failed = f"navigation failed: {message}"
+                if failed is None:
+                    _handle_page(page, rec, opts, clock, problems)
+                    page_info["final_url"] = page.url
+                    page_info["title"] = page.title()
+                    files.update(_snapshots(page, workdir, writer, page.url, clock))
+                    _wait_quiet(rec, 0.3, clock.left(5))
+                context.close()
+                browser.close()
+        finally:
+            proxy.stop()
+        ended = utc_now()
+        if rec.state.inflight:
+            problems.append(f"{len(rec.state.inflight)} requests unfinished when the capture ended")
+        problems.extend(rec.state.limits_hit)
+        if clock.left() <= 0:
+            problems.append(f"time limit of {opts.timeout:g} s reached")
+        tls_main = _main_origin_tls(rec, page_info["final_url"])
+        state = "failed" if failed else ("partial" if problems else "complete")
+        reason = failed or ("; ".join(dict.fromkeys(problems)) if problems else None)
+        provenance = {
+            "target_url": url,
+            "final_url": page_info["final_url"],
+            "http_status": page_info["http_status"],
+            "title": page_info["title"],
+            "started": started,
+            "ended": ended,
+            "clock_source": "system clock (UTC); synchronisation not verified by Vestige",
+            "operator": opts.operator,
+            "case": opts.case,
+            "host": _host(),
+            "public_ip": None,
+            "user_agent": page_info.get("user_agent"),
+            "viewport": VIEWPORT,
+            "browser_executable": locals().get("executable"),
+            "versions": _versions(browser_version),
+            "options": opts.to_json(),
+            "proxy_mode": mode,
+            "limits_hit": rec.state.limits_hit,
+            "exchanges_count": len(rec.state.exchanges),
+            "exchanges": rec.state.exchanges,
+            "failed_exchanges": rec.state.failures,
+            "unfinished": sorted(rec.state.inflight.values()),
+            "tls": list(rec.state.tls.values()),
+            "main_origin_tls": tls_main,
+            "state": state,
+            "reason": reason,
+        }
+        prov_bytes = json.dumps(provenance, indent=2, ensure_ascii=False).encode()
+        write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
+    prov_path = workdir / "provenance.json"
+    prov_path.write_bytes(prov_bytes)
+    files["provenance"] = (prov_path, "application/json")
+    if tls_main is not None:
+        cert_path = workdir / "certificates.pem"
+        cert_path.write_text("".join(tls_main["chain_pem"]))
+        files["certificates"] = (cert_path, "application/x-pem-file")
+    files["warc"] = (warc_path, "application/warc")
+    if opts.strict_tls and tls_main is not None and not tls_main["validation"]["valid"]:
+        raise CaptureRefused(
+            f"{url}: the server's certificate did not validate ({tls_main['validation']['error']})",
+            hint="without --strict-tls the page is captured and the record says so",
+        )
+    return CaptureResult(
+        url=url,
+        final_url=page_info["final_url"],
+        state=state,
+        reason=reason,
+        http_status=page_info["http_status"],
+        title=page_info["title"],
+        started=started,
+        ended=ended,
+        files=files,
+        provenance=provenance,
+    )
+
+
+def _handle_page(page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]) -> None:
+    """Let the page finish: network quiet, scroll through lazy content, play media, late requests."""
+    if not _wait_quiet(rec, opts.settle, clock.left(15)):
+        problems.append("the network did not go quiet before the snapshot")
+    for _ in range(SCROLL_STEPS):
+        if clock.left() < 2 or page.evaluate(_SCROLL):
+            break
+        time.sleep(0.15)
+    page.evaluate(_PLAY)
+    _wait_quiet(rec, opts.settle, clock.left(10))
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
+def _snapshots(
+    page: Any, workdir: Path, writer: Any, target: str, clock: _Clock
+) -> dict[str, tuple[Path, str]]:
+    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records."""
+    out: dict[str, tuple[Path, str]] = {}
+    shots: list[tuple[str, str, str, bytes]] = [
+        ("screenshot", "screenshot.png", "image/png", page.screenshot(full_page=True)),
+        ("pdf", "page.pdf", "application/pdf", page.pdf(print_background=True)),
+        ("dom", "dom.html", "text/html; charset=utf-8", page.content().encode()),
+        (
+            "text",
+            "text.txt",
+            "text/plain; charset=utf-8",
+            page.evaluate("() => document.body ? document.body.innerText : ''").encode(),
+        ),
+    ]
+    for role, name, media_type, data in shots:
+        path = workdir / name
+        path.write_bytes(data)
+        out[role] = (path, media_type)
+        write_resource(writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
+    for i, frame in enumerate(page.frames[1:], start=1):
+        try:
+            html = frame.content().encode()
+        except Exception:  # a detached frame has no content left to record
+            continue
+        write_resource(
+            writer,
+            f"urn:vestige:dom:{frame.url}#frame{i}",
+            "text/html; charset=utf-8",
+            html,
+            len(html),
+            target,
+        )
+    return out
+
+
+def _main_origin_tls(rec: Recorder, final_url: str) -> dict[str, Any] | None:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(final_url).hostname
+    for info in rec.state.tls.values():
+        if info["host"] == host:
+            return info
+    return None
+
+
+def temp_workdir(parent: Path) -> tempfile.TemporaryDirectory[str]:
+    parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix="capture-", dir=parent)

@@ -1,0 +1,335 @@
+"""The recording proxy: mitmproxy, in-process, writing every exchange to WARC as it completes.
+
+mitmproxy runs in its own thread with its own asyncio loop; the browser is driven from the caller's
+thread. Every response body is streamed through a spool (memory, then disk), so a large file never sits
+in memory and a body cut off mid-way is still kept, marked truncated. ``mitmproxy.ctx`` is global, so one
+recorder runs per process at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import http
+import io
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.verification import Store
+from mitmproxy import addons as mitm_addons
+from mitmproxy import ctx, options
+from mitmproxy.master import Master
+
+from .tls import validate_chain
+from .warc import RawHttpHeaders, Sha256WARCWriter, header_block, tls_protocol, warc_date
+
+SPOOL_IN_MEMORY = 1 << 20
+
+
+@dataclass
+class Limits:
+    max_resource_bytes: int
+    max_total_bytes: int
+
+
+@dataclass
+class RecorderState:
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    tls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits_hit: list[str] = field(default_factory=list)
+    inflight: dict[str, str] = field(default_factory=dict)
+    last_activity: float = field(default_factory=time.monotonic)
+    recorded_bytes: int = 0
+
+
+class _Spool:
+    """``flow.response.stream`` callable: tee each chunk (still content-encoded) to a spool, pass it on."""
+
+    def __init__(self, directory: Path, recorder: Recorder, url: str) -> None:
+        self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed once its record is written
+            max_size=SPOOL_IN_MEMORY, dir=str(directory), prefix="body-"
+        )
+        self.recorder = recorder
+        self.url = url
+        self.size = 0
+        self.calls = 0
+        self.truncated: str | None = None
+
+    def __call__(self, data: bytes) -> bytes:
+        self.calls += 1
+        if data and self.truncated is None:
+            limit = self.recorder.limits
+            state = self.recorder.state
+            if self.size + len(data) > limit.max_resource_bytes:
+                self._cut(f"resource larger than {limit.max_resource_bytes} bytes: {self.url}")
+            elif state.recorded_bytes + len(data) > limit.max_total_bytes:
+                self._cut(f"capture larger than {limit.max_total_bytes} bytes")
+            else:
+                self.file.write(data)
+                self.size += len(data)
+                state.recorded_bytes += len(data)
+        return data
+
+    def _cut(self, why: str) -> None:
+        self.truncated = "length"
+        self.recorder.state.limits_hit.append(why)
+
+
+class Recorder:
+    """mitmproxy addon: records exchanges, TLS sessions and failures."""
+
+    def __init__(
+        self,
+        writer: Sha256WARCWriter,
+        trust: Store,
+        spool_dir: Path,
+        limits: Limits,
+        resolve: dict[str, tuple[str, int]] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.trust = trust
+        self.spool_dir = spool_dir
+        self.limits = limits
+        self.resolve = resolve or {}
+        self.state = RecorderState()
+        self.lock = threading.Lock()
+
+    # -- connections --------------------------------------------------------------------------------
+    def server_connect(self, data: Any) -> None:
+        host, port = data.server.address
+        target = self.resolve.get(f"{host}:{port}") or self.resolve.get(host)
+        if target is not None:  # tests serve real platform host names from 127.0.0.1
+            data.server.address = (target[0], target[1] or port)
+
+    def server_connect_error(self, data: Any) -> None:
+        self._fail("connect", f"{data.server.address[0]}:{data.server.address[1]}", data.server.error)
+
+    def tls_established_server(self, data: Any) -> None:
+        conn = data.conn
+        chain = [x509.load_pem_x509_certificate(c.to_pem()) for c in conn.certificate_list]
+        hostname = conn.sni or conn.address[0]
+        self.state.tls[conn.id] = {
+            "host": hostname,
+            "address": list(conn.peername) if conn.peername else None,
+            "tls_version": conn.tls_version,
+            "cipher": conn.cipher,
+            "alpn": conn.alpn.decode() if conn.alpn else None,
+            "chain_pem": [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain],
+            "chain_subjects": [c.subject.rfc4514_string() for c in chain],
+            "validation": validate_chain(self.trust, chain, hostname, dt.datetime.now(dt.UTC)),
+        }
+
+    def tls_failed_server(self, data: Any) -> None:
+        self._fail("tls", str(data.conn.sni or data.conn.address), data.conn.error)
+
+    def http_connect_error(self, flow: Any) -> None:
+        why = flow.error.msg if flow.error else None
+        self._fail("connect", f"{flow.request.host}:{flow.request.port}", why)
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def requestheaders(self, flow: Any) -> None:
+        self.state.inflight[flow.id] = flow.request.pretty_url
+        self.state.last_activity = time.monotonic()
+
+    def responseheaders(self, flow: Any) -> None:
+        flow.response.stream = _Spool(self.spool_dir, self, flow.request.pretty_url)
+
+    def response(self, flow: Any) -> None:
+        try:
+            self._write_exchange(flow, None)
+        except Exception as exc:  # a record that cannot be written is a failure, not a crash
+            self._fail("record", flow.request.pretty_url, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._done(flow)
+
+    def error(self, flow: Any) -> None:
+        self._fail("http", flow.request.pretty_url, flow.error.msg if flow.error else None)
+        if flow.response is not None and not flow.metadata.get("vestige_written"):
+            try:
+                self._write_exchange(flow, "disconnect")
+            except Exception as exc:
+                self._fail("record", flow.request.pretty_url, f"{type(exc).__name__}: {exc}")
+        self._done(flow)
+
+    def _done(self, flow: Any) -> None:
+        self.state.inflight.pop(flow.id, None)
+        self.state.last_activity = time.monotonic()
+
+    def _fail(self, stage: str, where: str, error: str | None) -> None:
+        self.state.failures.append(
+            {"stage": stage, "target": where, "error": error, "time": warc_date(time.time())}
+        )
+
+    # -- WARC ---------------------------------------------------------------------------------------
+    def _write_exchange(self, flow: Any, truncated: str | None) -> None:
+        req, resp = flow.request, flow.response
+        server_version: str = resp.http_version
+        is_h2 = server_version.startswith("HTTP/2")
+        proto = "HTTP/1.1" if is_h2 else server_version
+        # HTTP/2 is written in HTTP/1.1 form; its :authority becomes a Host header.
+        req_fields = list(req.headers.fields)
+        req_h2 = req.http_version.startswith("HTTP/2")
+        if req_h2 and not any(k.lower() == b"host" for k, _ in req_fields):
+            req_fields.insert(0, (b"Host", (req.authority or req.host).encode()))
+        req_proto = "HTTP/1.1" if req_h2 else req.http_version
+        req_line = f"{req.method} {req.path} {req_proto}".encode("latin-1")
+        req_body: bytes = req.raw_content or b""
+
+        reason: bytes = resp.data.reason or (
+            http.HTTPStatus(resp.status_code).phrase.encode()
+            if resp.status_code in http.HTTPStatus._value2member_map_
+            else b""
+        )
+        status_line = f"{proto} {resp.status_code} ".encode() + reason
+        # mitmproxy hands over de-chunked bodies: drop Transfer-Encoding so the block is consistent.
+        resp_fields = [(k, v) for k, v in resp.headers.fields if k.lower() != b"transfer-encoding"]
+        dechunked = len(resp_fields) != len(resp.headers.fields)
+
+        spool = resp.stream if isinstance(resp.stream, _Spool) else None
+        body: io.BytesIO | Any
+        if spool is not None and (spool.calls or resp.raw_content is None):
+            spool.file.flush()
+            spool.file.seek(0)
+            body, length = spool.file, spool.size
+            truncated = truncated or spool.truncated
+        else:
+            raw = resp.raw_content or b""
+            body, length = io.BytesIO(raw), len(raw)
+
+        common = {"WARC-Date": warc_date(req.timestamp_start)}
+        if flow.server_conn.peername:
+            common["WARC-IP-Address"] = flow.server_conn.peername[0]
+        protocols = ["h2" if is_h2 else server_version.lower()]
+        tls = tls_protocol(flow.server_conn.tls_version)
+        if tls:
+            protocols.append(tls)
+        resp_headers = dict(common)
+        if flow.server_conn.cipher:
+            resp_headers["WARC-Cipher-Suite"] = flow.server_conn.cipher
+        if truncated:
+            resp_headers["WARC-Truncated"] = truncated
+        w = self.writer
+        with self.lock:
+            resp_rec = w.create_warc_record(
+                req.pretty_url,
+                "response",
+                payload=body,
+                length=length,
+                warc_headers_dict=resp_headers,
+                http_headers=RawHttpHeaders(
+                    header_block(status_line, resp_fields),
+                    status_line.decode("latin-1")[len(proto) + 1 :],
+                    resp_fields,
+                    proto,
+                ),
+            )
+            req_headers = dict(common)
+            req_headers["WARC-Concurrent-To"] = resp_rec.rec_headers.get_header("WARC-Record-ID")
+            req_rec = w.create_warc_record(
+                req.pretty_url,
+                "request",
+                payload=io.BytesIO(req_body),
+                length=len(req_body),
+                warc_headers_dict=req_headers,
+                http_headers=RawHttpHeaders(
+                    header_block(req_line, req_fields),
+                    req_line.decode("latin-1"),
+                    req_fields,
+                    req_proto,
+                    is_request=True,
+                ),
+            )
+            for rec in (resp_rec, req_rec):
+                for p in protocols:
+                    rec.rec_headers.add_header("WARC-Protocol", p)
+            w.write_record(resp_rec)
+            w.write_record(req_rec)
+        flow.metadata["vestige_written"] = True
+        if spool is not None:
+            spool.file.close()
+        tls_info = self.state.tls.get(flow.server_conn.id)
+        self.state.exchanges.append(
+            {
+                "url": req.pretty_url,
+                "method": req.method,
+                "status": resp.status_code,
+                "protocol": protocols[0],
+                "bytes": length,
+                "server_ip": common.get("WARC-IP-Address"),
+                "tls_valid": tls_info["validation"]["valid"] if tls_info else None,
+                "dechunked": dechunked,
+                "truncated": truncated,
+            }
+        )
+
+
+class _Ready:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.address: tuple[str, int] | None = None
+
+    def running(self) -> None:
+        addrs = ctx.master.addons.get("proxyserver").listen_addrs()  # type: ignore[no-untyped-call]
+        self.address = (addrs[0][0], addrs[0][1])
+        self.event.set()
+
+
+class ProxyThread:
+    """A mitmproxy Master in its own thread and event loop."""
+
+    def __init__(self, opts: dict[str, Any], addon: Recorder) -> None:
+        self.opts = opts
+        self.addon = addon
+        self.ready = _Ready()
+        self.master: Any = None
+        self.exc: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="vestige-recorder", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:
+            self.exc = exc
+            self.ready.event.set()
+
+    async def _main(self) -> None:
+        opts = options.Options()
+        # A plain Master: DumpMaster's error check calls sys.exit().
+        self.master = Master(opts)
+        self.master.addons.add(*mitm_addons.default_addons())  # type: ignore[no-untyped-call]
+        self.master.addons.add(self.ready, self.addon)
+        opts.update(**self.opts)  # type: ignore[no-untyped-call]  # after the addons registered options
+        try:
+            await self.master.run()
+        finally:
+            # Close the listeners: mitmproxy leaves them open when its master stops.
+            await self.master.addons.get("proxyserver").servers.update([])
+
+    def start(self, timeout: float = 20) -> tuple[str, int]:
+        self.thread.start()
+        if not self.ready.event.wait(timeout) or self.exc or self.ready.address is None:
+            raise RuntimeError(f"the recording proxy did not start: {self.exc!r}")
+        return self.ready.address
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.master is not None:
+            self.master.shutdown()
+        self.thread.join(timeout)
+
+
+def ca_spki_hash(confdir: Path) -> str:
+    """base64 SHA-256 of the recorder CA's key, for Chromium's --ignore-certificate-errors-spki-list."""
+    ca = x509.load_pem_x509_certificate((confdir / "mitmproxy-ca-cert.pem").read_bytes())
+    spki = ca.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
