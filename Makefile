@@ -31,10 +31,10 @@ $(STAMP): pyproject.toml
 
 dev: $(STAMP)
 
-demo: $(STAMP)
+demo: system-deps $(STAMP)
 	@bash demo/run.sh
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import __version__
 from ..clock import utc_now
@@ -198,16 +199,28 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                 )
                 page = context.new_page()
                 page_info["user_agent"] = page.evaluate("navigator.userAgent")
+                rec.keep_urls.add(url)
+                download = False
                 try:
                     resp = page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
                     page_info["http_status"] = resp.status if resp else None
+                    media_type = (resp.headers.get("content-type", "") if resp else "").split(";")[0]
+                    download = bool(media_type) and media_type.strip().lower() not in PAGE_TYPES
                 except PlaywrightError as exc:
                     message = str(exc).splitlines()[0]
-                    if "Timeout" in message:
+                    if "Download is starting" in message:
+                        download = True  # not a page: the resource itself is the evidence
+                    elif "Timeout" in message:
                         problems.append("the page did not finish loading in time")
                     else:
                         failed = f"navigation failed: {message}"
-                if failed is None:
+                if download:
+                    if not _wait_quiet(rec, opts.settle, clock.left()):
+                        problems.append("the download did not finish in time")
+                    failed = _resource_capture(rec, url, page_info, files)
+                elif failed is None:
+                    failed = _no_server_answer(rec, page.url)
+                if failed is None and not download:
                     _handle_page(page, rec, opts, clock, problems)
                     page_info["final_url"] = page.url
                     page_info["title"] = page.title()
@@ -333,9 +346,43 @@ def _snapshots(
     return out
 
 
-def _main_origin_tls(rec: Recorder, final_url: str) -> dict[str, Any] | None:
-    from urllib.parse import urlsplit
+MEDIA_PREFIXES = ("image/", "video/", "audio/")
+PAGE_TYPES = {
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+}
 
+
+def _resource_capture(
+    rec: Recorder, url: str, page_info: dict[str, Any], files: dict[str, tuple[Path, str]]
+) -> str | None:
+    """A URL that is not a page: keep the resource itself (after its redirects) as the exhibit's file."""
+    for hop, (path, media_type) in rec.kept.items():
+        role = "media" if media_type.startswith(MEDIA_PREFIXES) else "document"
+        files[role] = (path, media_type)
+        page_info["final_url"] = hop
+        page_info["http_status"] = next((e["status"] for e in rec.state.exchanges if e["url"] == hop), None)
+        page_info["resource_media_type"] = media_type
+        return None
+    return _no_server_answer(rec, url) or f"the resource at {url} was not received"
+
+
+def _no_server_answer(rec: Recorder, url: str) -> str | None:
+    """Why the page shown is not the server's (the recorder answered with an error page), or None."""
+    if any(e["url"] == url for e in rec.state.exchanges):
+        return None
+    host = urlsplit(url).netloc
+    for f in rec.state.failures:
+        if f["target"] in (url, host) or f["target"].startswith(host):
+            return f"navigation failed: no answer from {host}: {f['error']}"
+    return f"navigation failed: no answer from {host} was recorded"
+
+
+def _main_origin_tls(rec: Recorder, final_url: str) -> dict[str, Any] | None:
     host = urlsplit(final_url).hostname
     for info in rec.state.tls.values():
         if info["host"] == host:

@@ -102,6 +102,9 @@ class Recorder:
         self.resolve = resolve or {}
         self.state = RecorderState()
         self.lock = threading.Lock()
+        # Bodies to keep as files too: the navigation target and the hops it redirects to.
+        self.keep_urls: set[str] = set()
+        self.kept: dict[str, tuple[Path, str]] = {}  # url -> (file, media type)
 
     # -- connections --------------------------------------------------------------------------------
     def server_connect(self, data: Any) -> None:
@@ -254,6 +257,8 @@ class Recorder:
             w.write_record(resp_rec)
             w.write_record(req_rec)
         flow.metadata["vestige_written"] = True
+        if req.pretty_url in self.keep_urls:
+            self._keep(flow, body)
         if spool is not None:
             spool.file.close()
         tls_info = self.state.tls.get(flow.server_conn.id)
@@ -270,6 +275,23 @@ class Recorder:
                 "truncated": truncated,
             }
         )
+
+    def _keep(self, flow: Any, body: Any) -> None:
+        """Keep the body of a navigation hop as a file; follow its redirect to the next hop."""
+        resp = flow.response
+        location = resp.headers.get("location")
+        if 300 <= resp.status_code < 400 and location:
+            from urllib.parse import urljoin
+
+            self.keep_urls.add(urljoin(flow.request.pretty_url, location))
+            return
+        body.seek(0)
+        path = self.spool_dir / f"kept-{len(self.kept)}"
+        with open(path, "wb") as out:
+            while chunk := body.read(1 << 20):
+                out.write(chunk)
+        media_type = resp.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        self.kept[flow.request.pretty_url] = (path, media_type)
 
 
 class _Ready:

@@ -1,0 +1,191 @@
+"""Capture through the real CLI: Chromium behind the recorder, against the local test web."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import Cli
+from tests.support.web import FixtureWeb, FixturePki, make_test_pki
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> FixturePki:
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def https(pki: FixturePki) -> Iterator[FixtureWeb]:
+    with FixtureWeb(pki.cert_pem, pki.key_pem) as web:
+        yield web
+
+
+@pytest.fixture
+def archive_ready(vestige: Cli) -> Cli:
+    assert vestige("init", "--operator", "Capture Tester").exit_code == 0
+    return vestige
+
+
+def _records(warc: Path) -> list[Any]:
+    out = []
+    with open(warc, "rb") as fp:
+        for rec in ArchiveIterator(fp, check_digests="raise"):
+            body = rec.content_stream().read() if rec.rec_type != "response" else rec.raw_stream.read()
+            out.append((rec, body))
+    return out
+
+
+def _artifact(item: dict[str, Any], role: str) -> Path:
+    [art] = [a for a in item["artifacts"] if a["role"] == role]
+    return Path(art["path"])
+
+
+def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb, pki: FixturePki) -> None:
+    vestige = archive_ready
+    res = vestige("capture", f"{https.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--json")
+    assert res.exit_code == 0, res.stderr + res.stdout
+    [item] = res.json()
+    assert item["state"] == "complete" and item["reason"] is None
+    assert item["http_status"] == 200 and item["title"].startswith("Evidence page")
+    roles = {a["role"] for a in item["artifacts"]}
+    assert roles == {"warc", "screenshot", "pdf", "dom", "text", "provenance", "certificates"}
+    assert _artifact(item, "screenshot").read_bytes().startswith(b"\x89PNG")
+    assert _artifact(item, "pdf").read_bytes().startswith(b"%PDF")
+    text = _artifact(item, "text").read_text()
+    assert "late content arrived" in text  # the late fetch was waited for
+    assert "Свідок W-12" in text
+
+    records = _records(_artifact(item, "warc"))
+    assert records[0][0].rec_type == "warcinfo"
+    info = records[0][1].decode()
+    assert "operator: Capture Tester" in info and "case: C1" in info and "chromium" in info
+    responses = {
+        r.rec_headers.get_header("WARC-Target-URI"): (r, b) for r, b in records if r.rec_type == "response"
+    }
+    requests = {
+        r.rec_headers.get_header("WARC-Concurrent-To"): r for r, _ in records if r.rec_type == "request"
+    }
+    for uri in ("/", "/app.js", "/img.png", "/late.json", "/lazy.png"):
+        rec, block = responses[https.url + uri]
+        assert rec.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+        assert rec.rec_headers.get_header("WARC-Payload-Digest").startswith("sha256:")
+        assert rec.rec_headers.get_header("WARC-Block-Digest").startswith("sha256:")
+        assert any(k == "WARC-Protocol" and v.startswith("tls/") for k, v in rec.rec_headers.headers)
+        assert ("X-MiXeD-CaSe", "kept") in rec.http_headers.headers  # header names as received
+        assert requests[rec.rec_headers.get_header("WARC-Record-ID")] is not None
+    js_rec, body = responses[https.url + "/app.js"]
+    assert js_rec.http_headers.get_header("Content-Encoding") == "gzip"
+    assert body[:2] == b"\x1f\x8b"  # the body as transferred, still gzip
+    assert gzip.decompress(body).startswith(b"document.title")
+    kinds = [
+        r.rec_headers.get_header("WARC-Target-URI").split(":")[2]
+        for r, _ in records
+        if r.rec_type == "resource"
+    ]
+    assert {"screenshot", "pdf", "dom", "text"} <= set(kinds)
+    assert records[-1][0].rec_type == "metadata"
+
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert prov["state"] == "complete" and prov["final_url"] == f"{https.url}/"
+    assert prov["main_origin_tls"]["validation"]["valid"] is True
+    assert prov["versions"]["chromium"] and prov["versions"]["mitmproxy"]
+    assert prov["exchanges_count"] >= 5 and prov["operator"] == "Capture Tester"
+    assert "BEGIN CERTIFICATE" in _artifact(item, "certificates").read_text()
+
+    log = vestige("ledger", "log", "--item", item["id"], "--json").json()
+    assert log[0]["event"] == "item.captured"
+    committed = {a["role"]: a["sha256"] for a in log[0]["details"]["artifacts"]}
+    assert committed == {a["role"]: a["sha256"] for a in item["artifacts"]}
+    verified = vestige("verify", "--json", "--no-record")
+    assert verified.exit_code == 0, verified.stdout
+
+
+def test_bad_certificate_is_captured_and_said(archive_ready: Cli, pki: FixturePki) -> None:
+    with FixtureWeb(pki.rogue_cert_pem, pki.rogue_key_pem) as rogue:
+        res = archive_ready(
+            "capture", f"{rogue.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--json"
+        )
+        assert res.exit_code == 0, res.stderr
+        [item] = res.json()
+        prov = json.loads(_artifact(item, "provenance").read_text())
+        assert prov["main_origin_tls"]["validation"]["valid"] is False
+        assert prov["main_origin_tls"]["validation"]["error"]
+
+        strict = archive_ready(
+            "capture", f"{rogue.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--strict-tls"
+        )
+        assert strict.exit_code == 1 and "did not validate" in strict.stderr
+    assert len(archive_ready("list", "--json").json()) == 1  # the refused capture left nothing
+
+
+def test_redirect_hops_are_separate_exchanges(archive_ready: Cli) -> None:
+    with FixtureWeb() as web:
+        res = archive_ready("capture", f"{web.url}/redirect", "--case", "C1", "--json")
+    assert res.exit_code == 0, res.stderr
+    [item] = res.json()
+    assert item["final_url"] == f"{web.url}/"
+    statuses = {
+        r.rec_headers.get_header("WARC-Target-URI"): r.http_headers.get_statuscode()
+        for r, _ in _records(_artifact(item, "warc"))
+        if r.rec_type == "response"
+    }
+    assert statuses[f"{web.url}/redirect"] == "302" and statuses[f"{web.url}/"] == "200"
+
+
+def test_unreachable_host_is_a_failed_capture_with_its_record(archive_ready: Cli) -> None:
+    with FixtureWeb() as web:
+        url = f"{web.url}/"
+    res = archive_ready("capture", url, "--case", "C1", "--json")  # the server is gone: refused
+    assert res.exit_code == 1
+    [item] = res.json()
+    assert item["state"] == "failed" and "navigation failed" in item["reason"]
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert prov["failed_exchanges"] and prov["state"] == "failed"
+    assert archive_ready("verify", "--no-record").exit_code == 0
+
+
+def test_size_limit_makes_a_partial_capture(archive_ready: Cli) -> None:
+    with FixtureWeb() as web:
+        res = archive_ready(
+            "capture", f"{web.url}/big.bin?n=3000000", "--case", "C1", "--max-size", "1M", "--json"
+        )
+    assert res.exit_code == 1
+    [item] = res.json()
+    assert item["state"] == "partial" and "larger than 1048576 bytes" in item["reason"]
+    truncated = [
+        r
+        for r, _ in _records(_artifact(item, "warc"))
+        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Truncated") == "length"
+    ]
+    assert truncated
+
+
+def test_bad_urls_are_usage_errors(archive_ready: Cli) -> None:
+    res = archive_ready("capture", "ftp://example.org/x", "--case", "C1")
+    assert res.exit_code == 2 and "not an http(s) URL" in res.stderr
+    res = archive_ready("capture", "https://example.org/", "--proxy", "socks5://127.0.0.1:9050")
+    assert res.exit_code == 2 and "only http(s) upstream proxies" in res.stderr
+
+
+def test_non_html_url_is_captured_as_the_resource(archive_ready: Cli) -> None:
+    with FixtureWeb() as web:
+        res = archive_ready("capture", f"{web.url}/doc.pdf", "--case", "C1", "--json")
+        assert res.exit_code == 0, res.stdout + res.stderr
+        [item] = res.json()
+        assert item["state"] == "complete" and item["http_status"] == 200
+        doc = _artifact(item, "document")
+        assert doc.read_bytes().startswith(b"%PDF-1.4")
+        [pdf_rec] = [
+            (r, b)
+            for r, b in _records(_artifact(item, "warc"))
+            if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI").endswith("/doc.pdf")
+        ]
+        assert pdf_rec[1] == doc.read_bytes()

@@ -1,0 +1,225 @@
+"""A local test web: HTTP and HTTPS origins on 127.0.0.1 with a test CA, serving pages that exercise
+capture (gzip scripts, images, late fetches, lazy content, redirects, large and truncated bodies).
+
+Documented routes (all servers):
+  /             HTML page: gzip script, image, a late fetch() 600 ms after load, lazy content far down
+  /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)
+  /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
+  /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
+Every response carries ``X-MiXeD-CaSe: kept`` to check header case is recorded as sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import http.server
+import ipaddress
+import ssl
+import struct
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Evidence page</title>
+<script src="/app.js"></script></head>
+<body><h1>Evidence page</h1>
+<p>Visible text für the record: Свідок W-12.</p>
+<img src="/img.png" width="32" height="32" alt="red square">
+<p id="late">waiting</p>
+<div style="height: 3000px">spacer</div>
+<img src="/lazy.png" loading="lazy" width="16" height="16" alt="lazy">
+<p>bottom of the page</p>
+<script>
+setTimeout(() => fetch('/late.json').then(r => r.json())
+  .then(j => { document.getElementById('late').textContent = j.msg; }), 600);
+</script>
+</body></html>
+""".encode()
+
+APP_JS = gzip.compress(b"document.title += ' (js ran)';\n" * 40, mtime=0)
+
+
+def _png(w: int = 16, h: int = 16, rgb: bytes = b"\xff\x00\x00") -> bytes:
+    raw = b"".join(b"\x00" + rgb * w for _ in range(h))
+
+    def chunk(t: bytes, d: bytes) -> bytes:
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+
+
+IMG = _png()
+LAZY = _png(rgb=b"\x00\x00\xff")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "VestigeFixture/1.0"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(self, code: int, ctype: str, body: bytes, extra: tuple[tuple[str, str], ...] = ()) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-MiXeD-CaSe", "kept")
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        path, _, query = self.path.partition("?")
+        if path == "/":
+            self._send(200, "text/html; charset=utf-8", PAGE, (("Set-Cookie", "session=fixture"),))
+        elif path == "/app.js":
+            self._send(200, "application/javascript", APP_JS, (("Content-Encoding", "gzip"),))
+        elif path == "/img.png":
+            self._send(200, "image/png", IMG)
+        elif path == "/lazy.png":
+            self._send(200, "image/png", LAZY)
+        elif path == "/late.json":
+            self._send(200, "application/json", b'{"msg": "late content arrived"}')
+        elif path == "/redirect":
+            self._send(302, "text/plain", b"moved", (("Location", "/"),))
+        elif path == "/doc.pdf":
+            self._send(200, "application/pdf", PDF)
+        elif path == "/big.bin":
+            n = int(query.removeprefix("n=") or "1000000")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            block = b"x" * 65536
+            sent = 0
+            try:
+                while sent < n:
+                    part = block[: min(len(block), n - sent)]
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                    sent += len(part)
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                return
+        else:
+            self._send(404, "text/plain", b"not found")
+
+
+@dataclass(frozen=True)
+class FixturePki:
+    ca_pem: Path
+    cert_pem: Path
+    key_pem: Path
+    rogue_cert_pem: Path  # self-signed, not issued by the test CA
+    rogue_key_pem: Path
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def make_test_pki(directory: Path) -> FixturePki:
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Vestige Test CA"))
+        .issuer_name(_name("Vestige Test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    def leaf(
+        issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Name, cn: str
+    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        sans: list[x509.GeneralName] = [
+            x509.DNSName("localhost"),
+            x509.DNSName("evidence.test"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(cn))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
+            .sign(issuer_key, hashes.SHA256())
+        )
+        return cert, key
+
+    cert, key = leaf(ca_key, ca.subject, "evidence.test")
+    rogue_key = ec.generate_private_key(ec.SECP256R1())
+    rogue, rogue_leaf_key = leaf(rogue_key, _name("Rogue issuer"), "evidence.test")
+
+    def write(path: Path, data: bytes) -> Path:
+        path.write_bytes(data)
+        return path
+
+    pem = serialization.Encoding.PEM
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    none = serialization.NoEncryption()
+    return FixturePki(
+        ca_pem=write(directory / "ca.pem", ca.public_bytes(pem)),
+        cert_pem=write(directory / "server.pem", cert.public_bytes(pem)),
+        key_pem=write(directory / "server.key", key.private_bytes(pem, pkcs8, none)),
+        rogue_cert_pem=write(directory / "rogue.pem", rogue.public_bytes(pem)),
+        rogue_key_pem=write(directory / "rogue.key", rogue_leaf_key.private_bytes(pem, pkcs8, none)),
+    )
+
+
+class FixtureWeb:
+    """Context manager: one origin on 127.0.0.1 (HTTP, or HTTPS with the given certificate)."""
+
+    def __init__(self, cert: Path | None = None, key: Path | None = None) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        self.scheme = "http"
+        if cert is not None and key is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
+        self.port = self.server.server_address[1]
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FixtureWeb:
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.server.shutdown()
+        self.server.server_close()
