@@ -12,7 +12,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.web import FixtureWeb, FixturePki, make_test_pki
+from tests.support.web import FixturePki, FixtureWeb, make_test_pki
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb
         r.rec_headers.get_header("WARC-Concurrent-To"): r for r, _ in records if r.rec_type == "request"
     }
     for uri in ("/", "/app.js", "/img.png", "/late.json", "/lazy.png"):
-        rec, block = responses[https.url + uri]
+        rec, _body = responses[https.url + uri]
         assert rec.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
         assert rec.rec_headers.get_header("WARC-Payload-Digest").startswith("sha256:")
         assert rec.rec_headers.get_header("WARC-Block-Digest").startswith("sha256:")

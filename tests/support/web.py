@@ -62,7 +62,10 @@ def _png(w: int = 16, h: int = 16, rgb: bytes = b"\xff\x00\x00") -> bytes:
 
 IMG = _png()
 LAZY = _png(rgb=b"\x00\x00\xff")
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
