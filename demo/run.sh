@@ -17,6 +17,14 @@ echo; echo "== vestige add (case DEMO-UKR)"
 $V add demo/files/statement.txt demo/files/channel-post.json demo/files/poster.svg \
   --case DEMO-UKR --note "demo files, preserved by make demo"
 $V note DEMO-UKR-0001 "statement reviewed by the case lawyer"
+echo; echo "== vestige capture (a bundled demo page served on 127.0.0.1)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$PORT" --bind 127.0.0.1 --directory demo/site >/dev/null 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+sleep 0.5
+$V capture "http://127.0.0.1:$PORT/index.html" --case DEMO-UKR --note "official notice (demo page)"
+kill $SERVER 2>/dev/null
 echo; echo "== vestige list"
 $V list
 echo; echo "== vestige verify"
@@ -27,4 +35,4 @@ echo; echo "== vestige ledger checkpoint"
 $V ledger checkpoint
 echo
 echo "Evidence is in $(pwd)/$ARCHIVE (blobs under blobs/sha256, signed checkpoints under checkpoints/)."
-echo "Try: VESTIGE_ARCHIVE=$ARCHIVE $V show DEMO-UKR-0001"
+echo "Try: VESTIGE_ARCHIVE=$ARCHIVE $V show DEMO-UKR-0004   (the capture: WARC, screenshot, PDF, DOM, text)"

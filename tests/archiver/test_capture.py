@@ -189,3 +189,55 @@ def test_non_html_url_is_captured_as_the_resource(archive_ready: Cli) -> None:
             if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI").endswith("/doc.pdf")
         ]
         assert pdf_rec[1] == doc.read_bytes()
+
+
+def test_upstream_proxy_carries_all_capture_traffic(archive_ready: Cli, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    mitmdump = Path(sys.executable).with_name("mitmdump")
+    log = tmp_path / "upstream.log"
+    with open(log, "wb") as out:
+        upstream = subprocess.Popen(
+            [
+                str(mitmdump),
+                "--listen-host",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--set",
+                f"confdir={tmp_path / 'up'}",
+                "--flow-detail",
+                "1",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        with FixtureWeb() as web:
+            res = archive_ready(
+                "capture", f"{web.url}/", "--case", "C1", "--proxy", f"http://127.0.0.1:{port}", "--json"
+            )
+    finally:
+        upstream.terminate()
+        upstream.wait(10)
+    assert res.exit_code == 0, res.stdout + res.stderr
+    [item] = res.json()
+    seen = log.read_text()
+    for path in ("/", "/app.js", "/late.json"):
+        assert f"GET {web.url}{path}" in seen  # the upstream carried it
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert prov["options"]["proxy"] == f"http://127.0.0.1:{port}"
+    assert prov["proxy_mode"] == [f"upstream:http://127.0.0.1:{port}"]
