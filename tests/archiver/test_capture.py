@@ -241,3 +241,53 @@ def test_upstream_proxy_carries_all_capture_traffic(archive_ready: Cli, tmp_path
     prov = json.loads(_artifact(item, "provenance").read_text())
     assert prov["options"]["proxy"] == f"http://127.0.0.1:{port}"
     assert prov["proxy_mode"] == [f"upstream:http://127.0.0.1:{port}"]
+
+
+def test_hostile_and_broken_pages_end_cleanly(archive_ready: Cli) -> None:
+    vestige = archive_ready
+    with FixtureWeb() as web:
+        res = vestige("capture", f"{web.url}/missing", "--case", "C1", "--json")
+        [missing] = res.json()
+        assert res.exit_code == 0 and missing["state"] == "complete" and missing["http_status"] == 404
+
+        res = vestige("capture", f"{web.url}/loop", "--case", "C1", "--json")
+        [loop] = res.json()
+        assert res.exit_code == 1 and loop["state"] == "failed" and "REDIRECT" in loop["reason"].upper()
+
+        res = vestige("capture", f"{web.url}/hostile", "--case", "C1", "--json")
+        assert res.exit_code == 0, res.stdout + res.stderr
+        [hostile] = res.json()
+        prov = json.loads(_artifact(hostile, "provenance").read_text())
+        assert [d["type"] for d in prov["dialogs"]][:2] == ["alert", "confirm"]
+        assert prov["dialogs"][0]["message"] == "you have been warned"
+        assert len(prov["popups"]) == 1
+        hops = {e["url"] for e in prov["exchanges"]}
+        assert f"{web.url}/img.png" in hops  # the pop-up's traffic was recorded too
+
+        res = vestige("capture", f"{web.url}/attachment", "--case", "C1", "--json")
+        [attachment] = res.json()
+        assert res.exit_code == 0 and _artifact(attachment, "document").read_bytes() == b"a,b\n1,2\n"
+
+        res = vestige("capture", f"{web.url}/endless", "--case", "C1", "--timeout", "8", "--json")
+        [endless] = res.json()
+        assert res.exit_code == 1 and endless["state"] == "partial"
+        assert "time limit" in endless["reason"] or "did not finish loading" in endless["reason"]
+        assert (
+            any(
+                r.rec_headers.get_header("WARC-Truncated")
+                for r, _ in _records(_artifact(endless, "warc"))
+                if r.rec_type == "response"
+            )
+            or "unfinished" in endless["reason"]
+        )
+
+    for bad in (
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "about:blank",
+        "chrome://version",
+    ):
+        res = vestige("capture", bad, "--case", "C1")
+        assert res.exit_code == 2 and "not an http(s) URL" in res.stderr, bad
+    assert vestige("verify", "--no-record").exit_code == 0

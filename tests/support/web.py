@@ -6,6 +6,8 @@ Documented routes (all servers):
   /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
+  /loop         redirects to itself  /endless      HTML that never ends  /hostile   dialogs and a pop-up
+  /attachment   Content-Disposition: attachment                         anything else: 404
 Every response carries ``X-MiXeD-CaSe: kept`` to check header case is recorded as sent.
 """
 
@@ -18,6 +20,7 @@ import ipaddress
 import ssl
 import struct
 import threading
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +47,15 @@ setTimeout(() => fetch('/late.json').then(r => r.json())
 </script>
 </body></html>
 """.encode()
+
+HOSTILE = b"""<!doctype html><html><head><title>Hostile page</title></head><body>
+<p>dialogs and pop-ups</p>
+<script>
+alert("you have been warned");
+confirm("really?");
+window.open("/img.png", "_blank");
+window.addEventListener("beforeunload", e => { e.preventDefault(); e.returnValue = "stay"; });
+</script></body></html>"""
 
 APP_JS = gzip.compress(b"document.title += ' (js ran)';\n" * 40, mtime=0)
 
@@ -101,6 +113,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(302, "text/plain", b"moved", (("Location", "/"),))
         elif path == "/doc.pdf":
             self._send(200, "application/pdf", PDF)
+        elif path == "/loop":
+            self._send(302, "text/plain", b"again", (("Location", "/loop"),))
+        elif path == "/hostile":
+            self._send(200, "text/html; charset=utf-8", HOSTILE)
+        elif path == "/attachment":
+            self._send(
+                200, "text/csv", b"a,b\n1,2\n", (("Content-Disposition", 'attachment; filename="x.csv"'),)
+            )
+        elif path == "/endless":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                self.wfile.write(b"f\r\n<html><body><p>\r\n")
+                for _ in range(600):  # bounded: at most two minutes
+                    line = b"<p>still streaming</p>\n"
+                    self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         elif path == "/big.bin":
             n = int(query.removeprefix("n=") or "1000000")
             self.send_response(200)

@@ -6,6 +6,7 @@ The result is a directory of files (WARC, screenshot, PDF, DOM, text, certificat
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import platform
@@ -151,6 +152,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     trust = trust_store(opts.extra_ca)
     failed: str | None = None
     browser_version: str | None = None
+    events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
     with open(warc_path, "wb") as warc_fp:
         writer = open_writer(warc_fp)
         rec = Recorder(
@@ -197,7 +199,9 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                     ignore_https_errors=True,  # the browser talks only to the recorder
                     viewport=VIEWPORT,
                 )
+                events = _watch(context)
                 page = context.new_page()
+                page.on("crash", lambda _page: events["crashed"].append(True))
                 page_info["user_agent"] = page.evaluate("navigator.userAgent")
                 rec.keep_urls.add(url)
                 download = False
@@ -231,6 +235,8 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
         finally:
             proxy.stop()
         ended = utc_now()
+        if events["crashed"] and failed is None:
+            failed = "the page's renderer crashed"
         if rec.state.inflight:
             problems.append(f"{len(rec.state.inflight)} requests unfinished when the capture ended")
         problems.extend(rec.state.limits_hit)
@@ -263,6 +269,8 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
             "failed_exchanges": rec.state.failures,
             "unfinished": sorted(rec.state.inflight.values()),
             "tls": list(rec.state.tls.values()),
+            "dialogs": events["dialogs"],
+            "popups": events["popups"],
             "main_origin_tls": tls_main,
             "state": state,
             "reason": reason,
@@ -294,6 +302,29 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
         files=files,
         provenance=provenance,
     )
+
+
+def _watch(context: Any) -> dict[str, list[Any]]:
+    """Dismiss dialogs and close pop-ups, recording each, so a hostile page cannot stall the capture.
+
+    Pop-ups' own traffic still goes through the recorder and is in the WARC."""
+    events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
+
+    def on_dialog(dialog: Any) -> None:
+        events["dialogs"].append({"type": dialog.type, "message": dialog.message[:1000], "time": utc_now()})
+        with contextlib.suppress(Exception):  # the page may be gone already
+            dialog.dismiss()
+
+    def on_page(page: Any) -> None:
+        page.on("dialog", on_dialog)
+        opener = page.opener()
+        if opener is not None:  # a pop-up, not the capture's own page
+            events["popups"].append({"url": page.url, "time": utc_now()})
+            with contextlib.suppress(Exception):
+                page.close()
+
+    context.on("page", on_page)
+    return events
 
 
 def _handle_page(page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]) -> None:
@@ -373,8 +404,8 @@ def _resource_capture(
 
 def _no_server_answer(rec: Recorder, url: str) -> str | None:
     """Why the page shown is not the server's (the recorder answered with an error page), or None."""
-    if any(e["url"] == url for e in rec.state.exchanges):
-        return None
+    if any(e["url"] == url for e in rec.state.exchanges) or url in rec.state.inflight.values():
+        return None  # answered, or still answering
     host = urlsplit(url).netloc
     for f in rec.state.failures:
         if f["target"] in (url, host) or f["target"].startswith(host):
