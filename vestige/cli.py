@@ -647,7 +647,7 @@ def capture(
     Example:
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
     """
-    from .archiver.capture import CaptureOptions, capture_url, check_url, temp_workdir
+    from .archiver.capture import CaptureOptions, capture_url, check_url
     from .store.ingest import add_capture
 
     archive = _archive(ctx)
@@ -669,8 +669,8 @@ def capture(
     )
     out: list[dict[str, Any]] = []
     for url in urls:
-        with temp_workdir(archive.root / "tmp") as work:
-            result = capture_url(url, opts, Path(work))
+        with archive.blobs.work_dir("capture-") as work:
+            result = capture_url(url, opts, work)
             item = add_capture(archive, result, case_id, note).item
         row = {
             "id": item.id,

@@ -289,3 +289,22 @@ def test_hostile_and_broken_pages_end_cleanly(archive_ready: Cli) -> None:
         res = vestige("capture", bad, "--case", "C1")
         assert res.exit_code == 2 and "not an http(s) URL" in res.stderr, bad
     assert vestige("verify", "--no-record").exit_code == 0
+
+
+@pytest.mark.parametrize("point", ["capture-loaded", "after-blobs", "before-commit"])
+def test_killed_capture_registers_nothing_and_is_cleaned(
+    archive_ready: Cli, archive_root: Path, point: str
+) -> None:
+    from tests.conftest import run_vestige
+
+    with FixtureWeb() as web:
+        res = run_vestige(
+            archive_root, "capture", f"{web.url}/", "--case", "C1", env={"VESTIGE_CRASH_AT": point}
+        )
+        assert res.exit_code == -9, res.stderr
+        assert archive_ready("list", "--json").json() == []
+        assert list((archive_root / "tmp").iterdir())  # the dead capture's scratch space is still there
+        assert archive_ready("verify", "--no-record").exit_code == 0
+        res = archive_ready("capture", f"{web.url}/", "--case", "C1", "--json")
+    assert res.exit_code == 0 and [i["id"] for i in res.json()] == ["C1-0001"]
+    assert list((archive_root / "tmp").iterdir()) == []  # cleaned by the next write

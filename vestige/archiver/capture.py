@@ -11,7 +11,6 @@ import importlib.metadata
 import json
 import platform
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..clock import utc_now
 from ..errors import InputError, VestigeError
+from ..faults import crash_point
 from .browser import find_chromium, launch_args
 from .recorder import Limits, ProxyThread, Recorder, ca_spki_hash
 from .tls import trust_store
@@ -225,6 +225,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                 elif failed is None:
                     failed = _no_server_answer(rec, page.url)
                 if failed is None and not download:
+                    crash_point("capture-loaded")
                     _handle_page(page, rec, opts, clock, problems)
                     page_info["final_url"] = page.url
                     page_info["title"] = page.title()
@@ -420,7 +421,3 @@ def _main_origin_tls(rec: Recorder, final_url: str) -> dict[str, Any] | None:
             return info
     return None
 
-
-def temp_workdir(parent: Path) -> tempfile.TemporaryDirectory[str]:
-    parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.TemporaryDirectory(prefix="capture-", dir=parent)

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -89,26 +90,44 @@ class BlobStore:
     def path_for(self, sha256: str) -> Path:
         return self.root.parent / self.relpath_for(sha256)
 
-    @contextlib.contextmanager
-    def _temp_file(self) -> Iterator[tuple[Path, IO[bytes]]]:
+    def _locked_temp(self, prefix: str, suffix: str) -> tuple[Path, IO[bytes]]:
+        """Create and flock a new temp file; its lock marks it as in use until the holder dies."""
         self.tmp.mkdir(parents=True, exist_ok=True)
         while True:
-            path = self.tmp / f"blob-{uuid.uuid4().hex}.part"
-            fp = open(path, "xb", buffering=0)  # noqa: SIM115 - closed below, after the rename
+            path = self.tmp / f"{prefix}{uuid.uuid4().hex}{suffix}"
+            fp = open(path, "xb", buffering=0)  # noqa: SIM115 - the caller closes it
             fcntl.flock(fp.fileno(), fcntl.LOCK_EX)
             # A cleaner may have taken the file between open and flock: start again if so.
             try:
                 if os.stat(path).st_ino == os.fstat(fp.fileno()).st_ino:
-                    break
+                    return path, fp
             except FileNotFoundError:
                 pass
             fp.close()
+
+    @contextlib.contextmanager
+    def _temp_file(self) -> Iterator[tuple[Path, IO[bytes]]]:
+        path, fp = self._locked_temp("blob-", ".part")
         try:
             yield path, fp
         finally:
             fp.close()
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    @contextlib.contextmanager
+    def work_dir(self, prefix: str) -> Iterator[Path]:
+        """A scratch directory (e.g. a capture in progress), removed afterwards, or by the next
+        ``clean_stale_temp`` if its owner dies: it lives as long as its ``.lock`` file is locked."""
+        lock_path, fp = self._locked_temp(prefix, ".lock")
+        directory = lock_path.with_suffix("")
+        try:
+            directory.mkdir()
+            yield directory
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+            fp.close()
 
     def ingest_stream(self, src: IO[bytes]) -> BlobDigest:
         """Store everything read from ``src``; return its digests. Identical content is kept once."""
@@ -133,6 +152,12 @@ class BlobStore:
         if not self.tmp.is_dir():
             return 0
         for path in self.tmp.iterdir():
+            if path.is_dir():
+                lock = path.with_name(path.name + ".lock")
+                if not lock.exists():  # its owner died before or after holding the lock
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed += 1
+                continue
             try:
                 fp = open(path, "rb")  # noqa: SIM115
             except OSError:
@@ -142,6 +167,8 @@ class BlobStore:
                     fcntl.flock(fp.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # a live writer holds it
+                if path.suffix == ".lock":
+                    shutil.rmtree(path.with_suffix(""), ignore_errors=True)
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     removed += 1

@@ -143,6 +143,7 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
     stored: list[tuple[str, str, str, BlobDigest]] = []
     for role, (path, media_type) in sorted(result.files.items()):
         stored.append((role, path.name, media_type, archive.blobs.ingest_file(path)))
+    crash_point("after-blobs")
     with archive.appending() as writer:
         conn = writer.conn
         now = archive.clock()
