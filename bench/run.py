@@ -1,6 +1,6 @@
 """Run the benchmarks and print one JSON document on stdout (progress goes to stderr).
 
-    .venv/bin/python -m bench.run [--quick] [--only ingest|ledger] [--dir DIR] [--keep]
+    .venv/bin/python -m bench.run [--quick] [--only ingest|ledger|capture] [--dir DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import ingest, ledger
+from . import capture, ingest, ledger
 from .common import Json, log, machine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
-    parser.add_argument("--quick", action="store_true", help="128 MiB file, 100,000 entries")
-    parser.add_argument("--only", choices=("ingest", "ledger"))
+    parser.add_argument("--quick", action="store_true", help="128 MiB file, 100,000 entries, 3 page runs, "
+                        "128 MiB response")
+    parser.add_argument("--only", choices=("ingest", "ledger", "capture"))
     parser.add_argument("--dir", type=Path, default=None,
                         help="parent of the work directory (default: the system temp dir); "
                         "source files and archives share this disk")
@@ -35,6 +36,9 @@ def main() -> None:
             targets.update(t)
         if args.only in (None, "ledger"):
             out["ledger"], t = ledger.run(args.quick, workdir)
+            targets.update(t)
+        if args.only in (None, "capture"):
+            out["capture"], t = capture.run(args.quick, workdir)
             targets.update(t)
     finally:
         if args.keep:

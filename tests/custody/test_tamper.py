@@ -113,8 +113,10 @@ def flagged(report: Report, number: int, subject: str, *words: str) -> dict[str,
         if p["subject"] == subject and all(w.lower() in p["message"].lower() for w in words):
             hit: dict[str, Any] = p
             return hit
-    raise AssertionError(f"check {number}: no problem about {subject!r} saying {words}; "
-                         f"got {json.dumps(c['problems'], ensure_ascii=False, indent=1)}")
+    raise AssertionError(
+        f"check {number}: no problem about {subject!r} saying {words}; "
+        f"got {json.dumps(c['problems'], ensure_ascii=False, indent=1)}"
+    )
 
 
 def subjects(report: Report, number: int, word: str) -> set[str]:
@@ -153,31 +155,43 @@ def entry_data(con: sqlite3.Connection, idx: int) -> dict[str, Any]:
     return data
 
 
-def write_entry(con: sqlite3.Connection, idx: int, data: dict[str, Any], *,
-                recompute_leaf: bool = True) -> None:
+def write_entry(
+    con: sqlite3.Connection, idx: int, data: dict[str, Any], *, recompute_leaf: bool = True
+) -> None:
     """Replace the row at ``idx`` with ``data`` as canonical JSON (leaf hash kept stale if asked)."""
     body = canonical_json(data)
-    con.execute("UPDATE ledger_entries SET body = ?, event = ?, subject = ?, case_id = ? "
-                "WHERE idx = ?", (body, data["event"], data["subject"], data["case"], idx))
+    con.execute(
+        "UPDATE ledger_entries SET body = ?, event = ?, subject = ?, case_id = ? WHERE idx = ?",
+        (body, data["event"], data["subject"], data["case"], idx),
+    )
     if recompute_leaf:
-        con.execute("UPDATE ledger_entries SET leaf_hash = ? WHERE idx = ?",
-                    (leaf_hash(body.encode()), idx))
+        con.execute("UPDATE ledger_entries SET leaf_hash = ? WHERE idx = ?", (leaf_hash(body.encode()), idx))
 
 
 def insert_entry(con: sqlite3.Connection, data: dict[str, Any]) -> None:
     body = canonical_json(data)
-    con.execute("INSERT INTO ledger_entries (idx, body, leaf_hash, event, subject, case_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (data["index"], body, leaf_hash(body.encode()), data["event"], data["subject"],
-                 data["case"]))
+    con.execute(
+        "INSERT INTO ledger_entries (idx, body, leaf_hash, event, subject, case_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (data["index"], body, leaf_hash(body.encode()), data["event"], data["subject"], data["case"]),
+    )
 
 
-def forged_entry(con: sqlite3.Connection, index: int, event: str, subject: str | None,
-                 details: dict[str, Any]) -> dict[str, Any]:
+def forged_entry(
+    con: sqlite3.Connection, index: int, event: str, subject: str | None, details: dict[str, Any]
+) -> dict[str, Any]:
     """A well-formed entry in the operator's name, as the tool would have written it."""
     actor = entry_data(con, 0)["actor"]
-    entry = make_entry(index, time=utc_now(), actor=actor, event=event, subject=subject,
-                       case=CASE if subject else None, details=details, salt=random_salt())
+    entry = make_entry(
+        index,
+        time=utc_now(),
+        actor=actor,
+        event=event,
+        subject=subject,
+        case=CASE if subject else None,
+        details=details,
+        salt=random_salt(),
+    )
     data: dict[str, Any] = json.loads(entry.body)
     return data
 
@@ -208,8 +222,7 @@ def rebuild_nodes(con: sqlite3.Connection) -> None:
     rng = CompactRange()
     for leaf in leaves(con):
         for level, idx, digest in rng.append(leaf):
-            con.execute("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)",
-                        (level, idx, digest))
+            con.execute("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, idx, digest))
 
 
 def tree_root(con: sqlite3.Connection, size: int) -> bytes:
@@ -250,8 +263,9 @@ def built(vestige: Cli, evidence: list[Path], archive_root: Path) -> Built:
         assert res.exit_code == 0, res.stderr
         item = res.json()
         art = item["artifacts"][0]
-        exhibits.append(Exhibit(item["id"], art["name"], art["sha256"], art["blake3"], art["size"],
-                                Path(art["path"])))
+        exhibits.append(
+            Exhibit(item["id"], art["name"], art["sha256"], art["blake3"], art["size"], Path(art["path"]))
+        )
     b = Built(archive_root, exhibits)
     assert sorted(int(p.stem) for p in (archive_root / "checkpoints").glob("*.txt")) == [*CHECKPOINTS]
     code, report = verify_json(vestige)  # the control: intact before the attack
@@ -262,10 +276,13 @@ def built(vestige: Cli, evidence: list[Path], archive_root: Path) -> Built:
 # --- 1, 2: evidence blobs -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("attack", "words"), [
-    ("flip-one-byte", ("sha256 differs", "content changed")),
-    ("delete", ("blob is missing",)),
-])
+@pytest.mark.parametrize(
+    ("attack", "words"),
+    [
+        ("flip-one-byte", ("sha256 differs", "content changed")),
+        ("delete", ("blob is missing",)),
+    ],
+)
 def test_blob_tampering(built: Built, vestige: Cli, attack: str, words: tuple[str, ...]) -> None:
     target = built.items[1]
     if attack == "flip-one-byte":
@@ -290,8 +307,10 @@ def test_human_report_prints_the_problem_on_one_line(built: Built, vestige: Cli)
     lines = res.stdout.splitlines()
     assert any(line.startswith("[FAIL] 6. ") for line in lines), res.stdout
     problem_lines = [line.strip() for line in lines if line.lstrip().startswith("- ")]
-    assert f"- {target.blob_subject}: sha256 differs: content changed (expected {target.sha256}, " \
-        "found " in "\n".join(problem_lines), res.stdout
+    assert (
+        f"- {target.blob_subject}: sha256 differs: content changed (expected {target.sha256}, "
+        "found " in "\n".join(problem_lines)
+    ), res.stdout
     assert all(target.sha256 in line for line in problem_lines if "sha256 differs" in line)
     assert lines[-1].startswith("PROBLEMS FOUND ("), res.stdout
 
@@ -307,16 +326,18 @@ def test_artifact_repointed_to_another_blob(built: Built, vestige: Cli, columns:
         if columns == "blob_path-only":
             con.execute("UPDATE artifacts SET blob_path = ? WHERE item_id = ?", (other_path, victim.id))
         else:
-            con.execute("UPDATE artifacts SET sha256 = ?, blake3 = ?, size = ?, blob_path = ? "
-                        "WHERE item_id = ?",
-                        (other.sha256, other.blake3, other.size, other_path, victim.id))
+            con.execute(
+                "UPDATE artifacts SET sha256 = ?, blake3 = ?, size = ?, blob_path = ? WHERE item_id = ?",
+                (other.sha256, other.blake3, other.size, other_path, victim.id),
+            )
     report = verify_problems(vestige)
     if columns == "blob_path-only":
         p = flagged(report, 5, f"item {victim.id} artifact file", "points to another blob")
         assert p["found"] == other_path
     else:
-        p = flagged(report, 5, f"item {victim.id}", "artifacts in the catalog differ",
-                    "from those in the ledger")
+        p = flagged(
+            report, 5, f"item {victim.id}", "artifacts in the catalog differ", "from those in the ledger"
+        )
         assert victim.sha256[:16] in p["expected"] and other.sha256[:16] in p["found"]
     assert failed_checks(report) == {5}
 
@@ -338,8 +359,12 @@ def test_entry_body_edited(built: Built, vestige: Cli, recompute_leaf: bool) -> 
     else:
         flagged(report, 3, "tree nodes", "do not match the entries")
     # every checkpoint over entry 3 is inconsistent, the one before it is not
-    assert subjects(report, 3, "inconsistent") == {"checkpoint 4", "checkpoint 5", "checkpoint 6",
-                                                   "checkpoint 7"}
+    assert subjects(report, 3, "inconsistent") == {
+        "checkpoint 4",
+        "checkpoint 5",
+        "checkpoint 6",
+        "checkpoint 7",
+    }
     flagged(report, 3, "checkpoint 4", "ledger history is inconsistent with this checkpoint")
     flagged(report, 5, f"item {victim.id}", "artifacts in the catalog differ")
 
@@ -347,22 +372,38 @@ def test_entry_body_edited(built: Built, vestige: Cli, recompute_leaf: bool) -> 
 # --- 5: a ledger entry deleted --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("deleted", "expect"), [
-    (0, [(2, "entry 0", "missing or out of sequence"),
-         (3, "checkpoint 2", "inconsistent")]),
-    (1, [(2, "entry 1", "missing or out of sequence"),
-         (3, "checkpoint 2", "inconsistent"),
-         (1, "ledger", "no key registered")]),
-    (4, [(2, "entry 4", "missing or out of sequence"),
-         (3, "checkpoint 5", "inconsistent"),
-         (3, "checkpoint 7", "larger than the ledger"),
-         (5, f"item {CASE}-0002", "never registered in the ledger"),
-         (5, f"item {CASE}-0002 note", "differs from its ledger entry")]),
-    (6, [(3, "checkpoint 7", "larger than the ledger: entries were removed"),
-         (5, f"item {CASE}-0001 note", "differs from its ledger entry")]),
-])
-def test_entry_deleted(built: Built, vestige: Cli, deleted: int,
-                       expect: list[tuple[int, str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("deleted", "expect"),
+    [
+        (0, [(2, "entry 0", "missing or out of sequence"), (3, "checkpoint 2", "inconsistent")]),
+        (
+            1,
+            [
+                (2, "entry 1", "missing or out of sequence"),
+                (3, "checkpoint 2", "inconsistent"),
+                (1, "ledger", "no key registered"),
+            ],
+        ),
+        (
+            4,
+            [
+                (2, "entry 4", "missing or out of sequence"),
+                (3, "checkpoint 5", "inconsistent"),
+                (3, "checkpoint 7", "larger than the ledger"),
+                (5, f"item {CASE}-0002", "never registered in the ledger"),
+                (5, f"item {CASE}-0002 note", "differs from its ledger entry"),
+            ],
+        ),
+        (
+            6,
+            [
+                (3, "checkpoint 7", "larger than the ledger: entries were removed"),
+                (5, f"item {CASE}-0001 note", "differs from its ledger entry"),
+            ],
+        ),
+    ],
+)
+def test_entry_deleted(built: Built, vestige: Cli, deleted: int, expect: list[tuple[int, str, str]]) -> None:
     with open_db(built) as con:
         con.execute("DELETE FROM ledger_entries WHERE idx = ?", (deleted,))
     report = verify_problems(vestige)
@@ -377,9 +418,16 @@ def test_entry_deleted(built: Built, vestige: Cli, deleted: int,
 def test_entry_inserted_in_the_middle(built: Built, vestige: Cli, careful: bool) -> None:
     with open_db(built) as con:
         move_entries(con, {6: 7, 5: 6, 4: 5})
-        insert_entry(con, forged_entry(con, 4, "custody.transferred", f"{CASE}-0001",
-                                       {"to": "someone else", "from": "Test Operator",
-                                        "reason": None}))
+        insert_entry(
+            con,
+            forged_entry(
+                con,
+                4,
+                "custody.transferred",
+                f"{CASE}-0001",
+                {"to": "someone else", "from": "Test Operator", "reason": None},
+            ),
+        )
         if careful:
             reindex_bodies(con)
             rebuild_nodes(con)
@@ -418,16 +466,25 @@ def test_entries_swapped(built: Built, vestige: Cli, careful: bool) -> None:
 # --- 8: an entry appended behind the tool's back --------------------------------------------------
 
 
-@pytest.mark.parametrize("then", [
-    "nothing",
-    "operator-adds-an-item",
-])
-def test_entry_appended_without_checkpoint(built: Built, vestige: Cli, tmp_path: Path,
-                                           then: str) -> None:
+@pytest.mark.parametrize(
+    "then",
+    [
+        "nothing",
+        "operator-adds-an-item",
+    ],
+)
+def test_entry_appended_without_checkpoint(built: Built, vestige: Cli, tmp_path: Path, then: str) -> None:
     with open_db(built) as con:
-        insert_entry(con, forged_entry(con, SIZE, "custody.transferred", f"{CASE}-0001",
-                                       {"to": "someone else", "from": "Test Operator",
-                                        "reason": "never happened"}))
+        insert_entry(
+            con,
+            forged_entry(
+                con,
+                SIZE,
+                "custody.transferred",
+                f"{CASE}-0001",
+                {"to": "someone else", "from": "Test Operator", "reason": "never happened"},
+            ),
+        )
         rebuild_nodes(con)  # careful: the stored tree nodes agree with the entries
     if then == "operator-adds-an-item":
         more = tmp_path / "more.txt"
@@ -437,8 +494,12 @@ def test_entry_appended_without_checkpoint(built: Built, vestige: Cli, tmp_path:
         assert res.exit_code == 1, res.stdout
         assert "does not match its newest signed checkpoint" in res.stderr
     report = verify_problems(vestige)
-    flagged(report, 3, f"entries {SIZE}..{SIZE}",
-            "not covered by any signed checkpoint (appended behind the tool's back)")
+    flagged(
+        report,
+        3,
+        f"entries {SIZE}..{SIZE}",
+        "not covered by any signed checkpoint (appended behind the tool's back)",
+    )
     assert failed_checks(report) == {3}
 
 
@@ -465,23 +526,31 @@ def test_checkpoint_signed_with_another_key(built: Built, vestige: Cli) -> None:
 # --- 10: the operator's key files replaced --------------------------------------------------------
 
 
-@pytest.mark.parametrize("replaced", [
-    "both",
-    "private",
-    "public",
-])
+@pytest.mark.parametrize(
+    "replaced",
+    [
+        "both",
+        "private",
+        "public",
+    ],
+)
 def test_operator_key_files_replaced(built: Built, vestige: Cli, replaced: str) -> None:
     other = Ed25519PrivateKey.generate()
     keys = built.root / "keys"
     if replaced in ("both", "private"):
         path = keys / "operator.key"
-        path.write_bytes(other.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()))
+        path.write_bytes(
+            other.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         path.chmod(0o600)
     if replaced in ("both", "public"):
-        (keys / "operator.pub").write_bytes(other.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        (keys / "operator.pub").write_bytes(
+            other.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
     report = verify_problems(vestige)
     if replaced in ("both", "private"):
         flagged(report, 1, "operator key", "key file differs from the key registered in the ledger")
@@ -493,12 +562,14 @@ def test_operator_key_files_replaced(built: Built, vestige: Cli, replaced: str) 
 # --- 11: history rewritten with the real key ------------------------------------------------------
 
 
-@pytest.mark.parametrize("new_sizes", [
-    pytest.param((8,), id="longer-history"),
-    pytest.param((5, 6, 7), id="same-sizes"),
-])
-def test_history_rewritten_with_the_real_key(built: Built, vestige: Cli,
-                                             new_sizes: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    "new_sizes",
+    [
+        pytest.param((8,), id="longer-history"),
+        pytest.param((5, 6, 7), id="same-sizes"),
+    ],
+)
+def test_history_rewritten_with_the_real_key(built: Built, vestige: Cli, new_sizes: tuple[int, ...]) -> None:
     """From entry 4 on, the ledger is rebuilt with C1-0002's note changed (and, for a longer history,
     one entry more) and freshly signed; the catalog is made to agree. Only the kept checkpoint files
     still hold the old history."""
@@ -512,23 +583,36 @@ def test_history_rewritten_with_the_real_key(built: Built, vestige: Cli,
             details = dict(data["details"])
             if details.get("note") == ITEM_NOTE:
                 details["note"] = forged
-            insert_entry(con, forged_entry(con, data["index"], data["event"], data["subject"],
-                                           details))
+            insert_entry(con, forged_entry(con, data["index"], data["event"], data["subject"], details))
         for index in range(SIZE, max(new_sizes)):
-            insert_entry(con, forged_entry(con, index, "custody.transferred", f"{CASE}-0002",
-                                           {"to": "court", "from": "Test Operator", "reason": None}))
+            insert_entry(
+                con,
+                forged_entry(
+                    con,
+                    index,
+                    "custody.transferred",
+                    f"{CASE}-0002",
+                    {"to": "court", "from": "Test Operator", "reason": None},
+                ),
+            )
         rebuild_nodes(con)
         for size in new_sizes:
             note = signed_note(built, size, tree_root(con, size), key)
-            con.execute("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)",
-                        (size, tree_root(con, size), note, utc_now()))
+            con.execute(
+                "INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)",
+                (size, tree_root(con, size), note, utc_now()),
+            )
         con.execute("UPDATE notes SET text = ? WHERE text = ?", (forged, ITEM_NOTE))
     report = verify_problems(vestige)
     assert failed_checks(report) == {3}
     for size in (5, 6, 7):  # each kept file contradicts the rewritten history
         c = check(report, 3)
-        hits = [p for p in c["problems"] if p["subject"] == f"checkpoint {size}"
-                and ("rewritten" in p["message"] or "inconsistent" in p["message"])]
+        hits = [
+            p
+            for p in c["problems"]
+            if p["subject"] == f"checkpoint {size}"
+            and ("rewritten" in p["message"] or "inconsistent" in p["message"])
+        ]
         assert hits, f"checkpoint {size}: {c['problems']}"
     assert not {"checkpoint 2", "checkpoint 4"} & {p["subject"] for p in check(report, 3)["problems"]}
 
@@ -548,8 +632,7 @@ def test_history_truncated(built: Built, vestige: Cli, catalog_cleaned: bool) ->
             con.execute("DELETE FROM items WHERE id = ?", (f"{CASE}-0003",))
     report = verify_problems(vestige)
     for size in (6, 7):
-        p = flagged(report, 3, f"checkpoint {size}", "kept checkpoint file has no catalog row",
-                    "truncated")
+        p = flagged(report, 3, f"checkpoint {size}", "kept checkpoint file has no catalog row", "truncated")
         assert p["expected"] == str(built.checkpoint_file(size))
     if catalog_cleaned:
         assert failed_checks(report) == {3}
@@ -575,13 +658,16 @@ def test_item_planted_in_catalog(built: Built, vestige: Cli) -> None:
     source = built.items[0]
     planted = f"{CASE}-0004"
     with open_db(built, drop_triggers=False) as con:
-        con.execute("INSERT INTO items (id, case_id, seq, kind, state, title, source, created_at, "
-                    "entry_index) VALUES (?, ?, 4, 'file', 'complete', 'x.pdf', 'x.pdf', ?, 5)",
-                    (planted, CASE, utc_now()))
-        con.execute("INSERT INTO artifacts (item_id, role, name, media_type, size, sha256, blake3, "
-                    "blob_path) VALUES (?, 'file', 'x.pdf', 'application/pdf', ?, ?, ?, ?)",
-                    (planted, source.size, source.sha256, source.blake3,
-                     str(source.blob.relative_to(built.root))))
+        con.execute(
+            "INSERT INTO items (id, case_id, seq, kind, state, title, source, created_at, "
+            "entry_index) VALUES (?, ?, 4, 'file', 'complete', 'x.pdf', 'x.pdf', ?, 5)",
+            (planted, CASE, utc_now()),
+        )
+        con.execute(
+            "INSERT INTO artifacts (item_id, role, name, media_type, size, sha256, blake3, "
+            "blob_path) VALUES (?, 'file', 'x.pdf', 'application/pdf', ?, ?, ?, ?)",
+            (planted, source.size, source.sha256, source.blake3, str(source.blob.relative_to(built.root))),
+        )
     report = verify_problems(vestige)
     flagged(report, 5, f"item {planted}", "in the catalog but never registered in the ledger")
     assert failed_checks(report) == {5}
@@ -590,16 +676,21 @@ def test_item_planted_in_catalog(built: Built, vestige: Cli) -> None:
 # --- 15: notes --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("item", "text", "attack"), [
-    (f"{CASE}-0002", ITEM_NOTE, "edit"),
-    (f"{CASE}-0001", LATER_NOTE, "edit"),
-    (f"{CASE}-0001", LATER_NOTE, "delete"),
-])
+@pytest.mark.parametrize(
+    ("item", "text", "attack"),
+    [
+        (f"{CASE}-0002", ITEM_NOTE, "edit"),
+        (f"{CASE}-0001", LATER_NOTE, "edit"),
+        (f"{CASE}-0001", LATER_NOTE, "delete"),
+    ],
+)
 def test_note_tampered(built: Built, vestige: Cli, item: str, text: str, attack: str) -> None:
     with open_db(built, drop_triggers=False) as con:
         if attack == "edit":
-            cur = con.execute("UPDATE notes SET text = ? WHERE item_id = ? AND text = ?",
-                              (text.replace("W-12", "W-13"), item, text))
+            cur = con.execute(
+                "UPDATE notes SET text = ? WHERE item_id = ? AND text = ?",
+                (text.replace("W-12", "W-13"), item, text),
+            )
         else:
             cur = con.execute("DELETE FROM notes WHERE item_id = ? AND text = ?", (item, text))
         assert cur.rowcount == 1
@@ -613,18 +704,23 @@ def test_note_tampered(built: Built, vestige: Cli, item: str, text: str, attack:
 # --- 16: the append-only triggers -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_entries SET body = body || ' ' WHERE idx = 3",
-    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE idx = 3",
-    "DELETE FROM ledger_entries WHERE idx = 6",
-    "UPDATE ledger_nodes SET hash = zeroblob(32)",
-    "DELETE FROM ledger_nodes",
-    "UPDATE checkpoints SET note = 'forged' WHERE size = 7",
-    "DELETE FROM checkpoints",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entries SET body = body || ' ' WHERE idx = 3",
+        "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE idx = 3",
+        "DELETE FROM ledger_entries WHERE idx = 6",
+        "UPDATE ledger_nodes SET hash = zeroblob(32)",
+        "DELETE FROM ledger_nodes",
+        "UPDATE checkpoints SET note = 'forged' WHERE size = 7",
+        "DELETE FROM checkpoints",
+    ],
+)
 def test_append_only_triggers_refuse_rewrites(built: Built, vestige: Cli, statement: str) -> None:
-    with open_db(built, drop_triggers=False) as con, \
-            pytest.raises(sqlite3.IntegrityError, match="is append-only"):
+    with (
+        open_db(built, drop_triggers=False) as con,
+        pytest.raises(sqlite3.IntegrityError, match="is append-only"),
+    ):
         con.execute(statement)
     code, report = verify_json(vestige)
     assert (code, report["result"]) == (0, "intact"), report
@@ -671,7 +767,13 @@ def test_clean_archive_is_intact_and_verification_is_recorded(built: Built, vest
     assert (code, report["result"], report["problem_count"]) == (0, "intact", 0)
     assert failed_checks(report) == set()
     assert {c["number"]: c["status"] for c in report["checks"]} == {
-        1: "passed", 2: "passed", 3: "passed", 4: "not checked", 5: "passed", 6: "passed"}
+        1: "passed",
+        2: "passed",
+        3: "passed",
+        4: "not checked",
+        5: "passed",
+        6: "passed",
+    }
 
     res = vestige("verify", "--json")  # recorded in the ledger
     assert res.exit_code == 0, res.stdout

@@ -74,10 +74,23 @@ def _run_writers(tmp_path: Path, root: Path, jobs: list[tuple[str, list[Path]]])
     go = sync / "go"
     procs: list[subprocess.Popen[str]] = []
     for n, (case, files) in enumerate(jobs):
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", DRIVER, str(root), case, str(sync / f"ready-{n}"), str(go),
-             *map(str, files)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    DRIVER,
+                    str(root),
+                    case,
+                    str(sync / f"ready-{n}"),
+                    str(go),
+                    *map(str, files),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     try:
         deadline = time.monotonic() + 60
         while not all((sync / f"ready-{n}").exists() for n in range(len(procs))):
@@ -159,21 +172,28 @@ def test_concurrent_adds_to_two_cases(tmp_path: Path, archive_root: Path) -> Non
     """Four adds per case, each its own `python -m vestige` process, all eight started at once."""
     _init(archive_root)
     files = {"CASE-A": _evidence(tmp_path / "a", 0, 4), "CASE-B": _evidence(tmp_path / "b", 1, 4)}
-    procs = [subprocess.Popen([*VESTIGE, "--archive", str(archive_root), "add", str(f),
-                               "--case", case], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-             for n in range(4) for case, fs in files.items() for f in fs[n:n + 1]]
+    procs = [
+        subprocess.Popen(
+            [*VESTIGE, "--archive", str(archive_root), "add", str(f), "--case", case],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+        for case, fs in files.items()
+        for f in fs[n : n + 1]
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     listed = _assert_consistent(archive_root, files)
     entries = run_vestige(archive_root, "ledger", "log", "--case", "CASE-A", "--json").json()
     assert {e["subject"] for e in entries if e["event"] == "item.added"} == {
-        it["id"] for it in listed if it["case"] == "CASE-A"}
+        it["id"] for it in listed if it["case"] == "CASE-A"
+    }
 
 
-def test_writer_blocked_by_held_lock_exits_4_with_one_line(tmp_path: Path,
-                                                           archive_root: Path) -> None:
+def test_writer_blocked_by_held_lock_exits_4_with_one_line(tmp_path: Path, archive_root: Path) -> None:
     _init(archive_root)
     evidence = tmp_path / "late.txt"
     evidence.write_bytes(b"arrives while the archive is busy\n")
@@ -184,8 +204,9 @@ def test_writer_blocked_by_held_lock_exits_4_with_one_line(tmp_path: Path,
         started = time.monotonic()
         res = run_vestige(archive_root, "add", str(evidence), "--case", "C", env=env, timeout=30)
         elapsed = time.monotonic() - started
-        as_json = run_vestige(archive_root, "add", str(evidence), "--case", "C", "--json", env=env,
-                              timeout=30)
+        as_json = run_vestige(
+            archive_root, "add", str(evidence), "--case", "C", "--json", env=env, timeout=30
+        )
     finally:
         os.close(fd)
     assert res.exit_code == 4, (res.exit_code, res.stderr)
@@ -210,7 +231,8 @@ def test_writer_blocked_by_held_lock_exits_4_with_one_line(tmp_path: Path,
 
 
 def test_verify_while_another_process_appends_reports_no_false_problem(
-        tmp_path: Path, archive_root: Path) -> None:
+    tmp_path: Path, archive_root: Path
+) -> None:
     """A writer commits (and writes its checkpoint file) while a verify is under way.
 
     The verify reads one snapshot of the ledger; what the writer adds after it must be invisible to it,

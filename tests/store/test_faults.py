@@ -27,6 +27,7 @@ KILLED = -signal.SIGKILL
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def _init(root: Path) -> None:
     Archive.create(root, "Test Operator").close()
 
@@ -112,14 +113,15 @@ def _blob(root: Path, sha256: str) -> Path:
 
 # --- (1) every named crash point -----------------------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["after-blobs", "before-commit", "after-commit"])
-def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path,
-                                                 archive_root: Path) -> None:
+def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path, archive_root: Path) -> None:
     root = archive_root
     _init(root)
-    first = _add(root, str(_write(tmp_path / "ev" / "first.txt", b"first exhibit\n")), "--case", "C",
-                 inproc=True)
+    first = _add(
+        root, str(_write(tmp_path / "ev" / "first.txt", b"first exhibit\n")), "--case", "C", inproc=True
+    )
     assert [i["id"] for i in first] == ["C-0001"]
     size_before = _ledger_size(root)
 
@@ -149,8 +151,9 @@ def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path,
     assert [i["id"] for i in again] == (["D-0002"] if committed else ["D-0001"])
     assert again[0]["duplicate_of"] == (["D-0001"] if committed else [])
     assert _blob(root, again[0]["artifacts"][0]["sha256"]).exists()
-    case_created = _db(root, "SELECT count(*) FROM ledger_entries "
-                             "WHERE event = 'case.created' AND case_id = 'D'")[0][0]
+    case_created = _db(
+        root, "SELECT count(*) FROM ledger_entries WHERE event = 'case.created' AND case_id = 'D'"
+    )[0][0]
     assert case_created == 1
 
     report = _verify(root, inproc=True)
@@ -163,9 +166,13 @@ def test_crash_point_leaves_whole_append_or_none(point: str, tmp_path: Path,
 
 # --- (2) kill -9 at random times -----------------------------------------------------------------
 
+
 def _start_add(root: Path, *files: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([*VESTIGE, "--archive", str(root), "add", *map(str, files),
-                             "--case", "R"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*VESTIGE, "--archive", str(root), "add", *map(str, files), "--case", "R"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_until_writing(proc: subprocess.Popen[bytes], tmp: Path, timeout: float = 30) -> float:
@@ -186,8 +193,7 @@ def test_random_kill_9_never_damages_the_archive(tmp_path: Path, archive_root: P
     big = _write(tmp_path / "ev" / "video.mp4", rng.randbytes(30 << 20))
 
     def smalls(i: int) -> list[Path]:
-        return [_write(tmp_path / "ev" / f"s{i}-{j}.txt", f"small {i}.{j}\n".encode())
-                for j in range(2)]
+        return [_write(tmp_path / "ev" / f"s{i}-{j}.txt", f"small {i}.{j}\n".encode()) for j in range(2)]
 
     # One undisturbed add measures how long a write takes once it starts storing blobs. The delays are
     # drawn from 0-400 ms, or from 0-1.5x that time if shorter, so that on a fast machine most kills
@@ -221,8 +227,7 @@ def test_random_kill_9_never_damages_the_archive(tmp_path: Path, archive_root: P
 
     assert KILLED in outcomes, outcomes  # the test is only worth something if kills landed
 
-    final = _add(root, str(_write(tmp_path / "ev" / "final.txt", b"after the storm\n")),
-                 "--case", "R")
+    final = _add(root, str(_write(tmp_path / "ev" / "final.txt", b"after the storm\n")), "--case", "R")
     assert final[0]["id"] == f"R-{count + 1:04d}"
     _verify(root)
     _assert_tidy(root)
@@ -230,8 +235,8 @@ def test_random_kill_9_never_damages_the_archive(tmp_path: Path, archive_root: P
 
 # --- (3) stale temp files -------------------------------------------------------------------------
 
-def test_dead_writers_temp_files_are_removed_live_ones_kept(tmp_path: Path,
-                                                            archive_root: Path) -> None:
+
+def test_dead_writers_temp_files_are_removed_live_ones_kept(tmp_path: Path, archive_root: Path) -> None:
     root = archive_root
     _init(root)
     tmp = root / "tmp"
@@ -254,17 +259,25 @@ def test_dead_writers_temp_files_are_removed_live_ones_kept(tmp_path: Path,
 
 # --- (4) the checkpoint file an after-commit crash did not write ----------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("repaired_by", ["add", "recording-verify"])
-def test_missing_newest_checkpoint_file_is_a_note_then_repaired(repaired_by: str, tmp_path: Path,
-                                                                archive_root: Path) -> None:
+def test_missing_newest_checkpoint_file_is_a_note_then_repaired(
+    repaired_by: str, tmp_path: Path, archive_root: Path
+) -> None:
     root = archive_root
     _init(root)
     _add(root, str(_write(tmp_path / "a.txt", b"a\n")), "--case", "C", inproc=True)
     # Two crashed appends in a row: the second one's repair writes the first one's file.
     for name in ("b.txt", "c.txt"):
-        res = run_vestige(root, "add", str(_write(tmp_path / name, name.encode())), "--case", "C",
-                          env={"VESTIGE_CRASH_AT": "after-commit"})
+        res = run_vestige(
+            root,
+            "add",
+            str(_write(tmp_path / name, name.encode())),
+            "--case",
+            "C",
+            env={"VESTIGE_CRASH_AT": "after-commit"},
+        )
         assert res.exit_code == KILLED, res.stderr
     sizes = _checkpoint_sizes(root)
     missing = {sizes[-1]}
@@ -289,5 +302,8 @@ def test_missing_newest_checkpoint_file_is_a_note_then_repaired(repaired_by: str
     assert _checkpoint_notes(_verify(root, inproc=True)) == []
     _assert_tidy(root)
     assert [i["id"] for i in _items(root, inproc=True)] == [
-        "C-0001", "C-0002", "C-0003", *(["C-0004"] if repaired_by == "add" else [])]
-
+        "C-0001",
+        "C-0002",
+        "C-0003",
+        *(["C-0004"] if repaired_by == "add" else []),
+    ]

@@ -22,9 +22,7 @@ def pki(tmp_path: Path) -> TsaPki:
 
 
 def _post(url: str, body: bytes, content_type: str = "application/timestamp-query") -> bytes:
-    req = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": content_type}
-    )
+    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
         assert resp.headers["Content-Type"] == "application/timestamp-reply"
@@ -64,9 +62,7 @@ def test_reply_verifies_with_rfc3161_client(pki: TsaPki) -> None:
     assert response.tst_info.nonce == request.nonce
     assert response.tst_info.policy.dotted_string == "1.2.3.4.1"
     assert len(response.signed_data.certificates) == 2  # TSA cert + root, each once
-    verifier = (
-        rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
-    )
+    verifier = rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
     assert verifier.verify_message(response, b"hello") is True
 
 
@@ -89,24 +85,16 @@ def test_verification_fails_for_other_message(pki: TsaPki) -> None:
     root = x509.load_pem_x509_certificate(pki.root_cert_pem.read_bytes())
     with LocalTsa(pki) as tsa:
         request, response = _timestamp(tsa.url, b"hello")
-    verifier = (
-        rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
-    )
+    verifier = rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
     with pytest.raises(rfc3161_client.VerificationError):
         verifier.verify_message(response, b"goodbye")
 
 
 def test_verification_fails_against_foreign_root(pki: TsaPki, tmp_path: Path) -> None:
-    other_root = x509.load_pem_x509_certificate(
-        make_tsa_pki(tmp_path / "other").root_cert_pem.read_bytes()
-    )
+    other_root = x509.load_pem_x509_certificate(make_tsa_pki(tmp_path / "other").root_cert_pem.read_bytes())
     with LocalTsa(pki) as tsa:
         request, response = _timestamp(tsa.url, b"hello")
-    verifier = (
-        rfc3161_client.VerifierBuilder.from_request(request)
-        .add_root_certificate(other_root)
-        .build()
-    )
+    verifier = rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(other_root).build()
     with pytest.raises(rfc3161_client.VerificationError):
         verifier.verify_message(response, b"hello")
 
@@ -119,9 +107,7 @@ def test_concurrent_requests(pki: TsaPki) -> None:
         assert tsa.requests_served == len(messages)
     serials = set()
     for message, (request, response) in zip(messages, results, strict=True):
-        verifier = (
-            rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
-        )
+        verifier = rfc3161_client.VerifierBuilder.from_request(request).add_root_certificate(root).build()
         assert verifier.verify_message(response, message) is True
         serials.add(response.tst_info.serial_number)
     assert len(serials) == len(messages)

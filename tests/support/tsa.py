@@ -187,9 +187,7 @@ def make_tsa_pki(directory: Path) -> TsaPki:
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(tsa_key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski),
             critical=False,
@@ -296,9 +294,7 @@ class _TsaHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
-    def _reply(
-        self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8"
-    ) -> None:
+    def _reply(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -329,9 +325,7 @@ class _TsaHandler(BaseHTTPRequestHandler):
         content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip()
         if content_type.lower() != QUERY_CONTENT_TYPE:
             tsa._count(served=False)
-            self._reply(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, b"expected " + QUERY_CONTENT_TYPE.encode()
-            )
+            self._reply(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, b"expected " + QUERY_CONTENT_TYPE.encode())
             return
         try:
             reply = openssl_ts_reply(tsa.pki, body)

@@ -2,8 +2,9 @@
 capture (gzip scripts, images, late fetches, lazy content, redirects, large and truncated bodies).
 
 Documented routes (all servers):
-  /             HTML page: gzip script, image, a late fetch() 600 ms after load, lazy content far down
-  /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)
+  /             HTML page: gzip and brotli scripts, CSS with a web font, images (one with srcset), an iframe,
+                a late fetch() 600 ms after load, lazy content far down
+  /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)   /app.br.js  brotli
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
   /loop         redirects to itself  /endless      HTML that never ends  /hostile   dialogs and a pop-up
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import brotli  # mitmproxy depends on it
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,10 +35,13 @@ from cryptography.x509.oid import NameOID
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Evidence page</title>
-<script src="/app.js"></script></head>
+<script src="/app.js"></script><script src="/app.br.js"></script>
+<link rel="stylesheet" href="/style.css"></head>
 <body><h1>Evidence page</h1>
 <p>Visible text für the record: Свідок W-12.</p>
 <img src="/img.png" width="32" height="32" alt="red square">
+<img srcset="/img-1x.png 1x, /img-2x.png 2x" src="/img-1x.png" width="16" height="16" alt="srcset">
+<iframe src="/frame.html" width="200" height="60"></iframe>
 <p id="late">waiting</p>
 <div style="height: 3000px">spacer</div>
 <img src="/lazy.png" loading="lazy" width="16" height="16" alt="lazy">
@@ -57,6 +62,12 @@ window.open("/img.png", "_blank");
 window.addEventListener("beforeunload", e => { e.preventDefault(); e.returnValue = "stay"; });
 </script></body></html>"""
 
+FRAME = b"<!doctype html><html><body><p id=framed>inside the iframe</p></body></html>"
+STYLE = (
+    b"@font-face { font-family: Fixture; src: url(/font.woff2) format('woff2'); }\n"
+    b"h1 { font-family: Fixture, sans-serif; }\n"
+)
+APP_BR = brotli.compress(b"window.brotliRan = true;\n" * 40)
 APP_JS = gzip.compress(b"document.title += ' (js ran)';\n" * 40, mtime=0)
 
 
@@ -103,7 +114,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", PAGE, (("Set-Cookie", "session=fixture"),))
         elif path == "/app.js":
             self._send(200, "application/javascript", APP_JS, (("Content-Encoding", "gzip"),))
-        elif path == "/img.png":
+        elif path == "/app.br.js":
+            if "br" in self.headers.get("Accept-Encoding", ""):  # browsers offer br on HTTPS only
+                self._send(200, "application/javascript", APP_BR, (("Content-Encoding", "br"),))
+            else:
+                self._send(200, "application/javascript", brotli.decompress(APP_BR))
+        elif path == "/style.css":
+            self._send(200, "text/css", STYLE)
+        elif path == "/font.woff2":
+            self._send(200, "font/woff2", b"wOF2" + bytes(60))
+        elif path == "/frame.html":
+            self._send(200, "text/html; charset=utf-8", FRAME)
+        elif path in ("/img-1x.png", "/img-2x.png") or path == "/img.png":
             self._send(200, "image/png", IMG)
         elif path == "/lazy.png":
             self._send(200, "image/png", LAZY)

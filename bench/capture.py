@@ -1,0 +1,652 @@
+"""Capture benchmark: ``vestige capture`` of a typical page against a bare Playwright script, and the
+peak memory of capturing one large response.
+
+The local test web (``tests.support.web.FixtureWeb``) runs in a child process started here, so that
+neither the in-process captures nor the memory sampler share an interpreter (and its GIL) with it.
+
+Page (the fixture's ``/``: HTML, a gzip script, an image, a fetch 600 ms after load, a lazy image far
+down). Four methods, interleaved round by round with the order rotated, after one untimed warm-up each:
+
+* ``vestige_inprocess``: ``capture_url`` + ``add_capture`` (what ``vestige capture`` calls) in this
+  process, with every phase timed by wrapping the functions and Playwright methods it calls;
+* ``vestige_cli``: ``vestige --archive A capture URL --json`` as a subprocess (interpreter start-up,
+  imports and exit included);
+* ``bare_inprocess`` / ``bare_cli``: the same Chromium with the same launch arguments, the same
+  viewport, ``goto(wait_until="load")``, ``wait_for_load_state("networkidle")`` and a full-page
+  screenshot, in this process and as ``python -m bench.capture --bare-child`` (Playwright imported only).
+
+Large response (``/big.bin?n=N``, chunked): ``vestige capture URL --max-size 2G`` as a subprocess; its own
+peak RSS is sampled from /proc (VmHWM, which only grows) and cross-checked with ``wait4``'s ru_maxrss
+(the largest single process of its tree, Chromium's included). Chromium's and the Playwright driver's
+memory are sampled the same way. A second, instrumented run of the same command
+(``--instrumented-cli``) breaks its time down by phase, recorder thread included. ``curl`` of the same
+URL is the baseline for how fast the fixture serves.
+
+    .venv/bin/python -m bench.run --only capture [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .common import Json, log, median, r, target
+
+MIB = 1 << 20
+MB = 1e6
+ROOT = Path(__file__).resolve().parent.parent
+VIEWPORT: Any = {"width": 1280, "height": 900}  # vestige.archiver.capture.VIEWPORT
+CASE = "BENCH"
+METHODS = ("vestige_inprocess", "bare_inprocess", "vestige_cli", "bare_cli")
+# What the page shows when its late fetch ran, and how many of its images (2 + the lazy one) loaded.
+PAGE_STATE = """() => ({late: document.getElementById('late')?.textContent ?? null,
+  images_loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length})"""
+
+
+# -- phase timing ------------------------------------------------------------------------------------
+
+
+class Spans:
+    """Wall time of wrapped calls by call path (``capture_url/handle_page/wait_quiet#1``), per thread.
+
+    Calls in threads other than the main one are rooted at ``[thread name]``.
+    """
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.records: list[tuple[str, float, float]] = []  # path, start, seconds
+        self.counts: dict[str, int] = {}
+        self.patched: list[tuple[Any, str, Any]] = []
+
+    def _stack(self) -> list[str]:
+        stack: list[str] | None = getattr(self.local, "stack", None)
+        if stack is None:
+            thread = threading.current_thread()
+            stack = [] if thread is threading.main_thread() else [f"[{thread.name}]"]
+            self.local.stack = stack
+        return stack
+
+    @contextmanager
+    def span(self, label: str, numbered: bool = False) -> Iterator[None]:
+        stack = self._stack()
+        path = "/".join([*stack, label])
+        if numbered:
+            with self.lock:
+                n = self.counts[path] = self.counts.get(path, 0) + 1
+            path = f"{path}#{n}"
+        stack.append(path.rsplit("/", 1)[-1])
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - t0
+            stack.pop()
+            with self.lock:
+                self.records.append((path, t0, seconds))
+
+    def wrap(self, owner: Any, attr: str, label: str | None = None, numbered: bool = False) -> None:
+        """Time calls of ``owner.attr``; a name the code no longer has is skipped."""
+        orig = getattr(owner, attr, None)
+        if orig is None:
+            return
+        name = label or attr.strip("_")
+
+        @functools.wraps(orig)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.span(name, numbered):
+                return orig(*args, **kwargs)
+
+        self.patched.append((owner, attr, orig))
+        setattr(owner, attr, wrapper)
+
+    def restore(self) -> None:
+        for owner, attr, orig in reversed(self.patched):
+            setattr(owner, attr, orig)
+        self.patched.clear()
+
+    def take(self) -> Json:
+        """{path: {"s", "calls"}} in order of first start, plus ``path/(self)`` for time not in a child."""
+        with self.lock:
+            records = sorted(self.records, key=lambda rec: rec[1])
+            self.records, self.counts = [], {}
+        out: Json = {}
+        for path, _, seconds in records:
+            node = out.setdefault(path, {"s": 0.0, "calls": 0})
+            node["s"] += seconds
+            node["calls"] += 1
+        for path in list(out):
+            children = [p for p in out if p.startswith(path + "/") and "/" not in p[len(path) + 1 :]]
+            if children:
+                out[f"{path}/(self)"] = {"s": out[path]["s"] - sum(out[c]["s"] for c in children), "calls": 0}
+        return out
+
+
+def instrument(spans: Spans) -> None:
+    """Wrap what a capture calls: vestige's phases, the Playwright calls, the recorder, the store."""
+    import playwright.sync_api._context_manager as pw_cm
+    import playwright.sync_api._generated as pw
+
+    import vestige.archiver.capture as cap
+    import vestige.archiver.recorder as rec
+    import vestige.store.blobs as blobs
+    import vestige.store.ingest as ingest
+
+    spans.wrap(cap, "capture_url")
+    spans.wrap(ingest, "add_capture")
+    spans.wrap(blobs.BlobStore, "ingest_file")
+    for fn in ("trust_store", "write_warcinfo", "write_metadata", "_host", "_versions", "_handle_page",
+               "_snapshots", "_resource_capture", "_main_origin_tls"):
+        spans.wrap(cap, fn)
+    spans.wrap(cap, "_wait_quiet", numbered=True)
+    spans.wrap(rec.ProxyThread, "start", "proxy_start")
+    spans.wrap(rec.ProxyThread, "stop", "proxy_stop")
+    spans.wrap(rec.Recorder, "_write_exchange")
+    spans.wrap(rec.Recorder, "_keep")
+    spans.wrap(rec._Spool, "__call__", "spool_chunk")
+    spans.wrap(pw_cm.PlaywrightContextManager, "__enter__", "playwright_start")
+    spans.wrap(pw_cm.PlaywrightContextManager, "__exit__", "playwright_stop")
+    spans.wrap(pw.BrowserType, "launch", "browser_launch")
+    spans.wrap(pw.Browser, "new_context")
+    spans.wrap(pw.Browser, "new_page")
+    spans.wrap(pw.Browser, "close", "browser_close")
+    spans.wrap(pw.BrowserContext, "new_page")
+    spans.wrap(pw.BrowserContext, "close", "context_close")
+    for fn in ("goto", "wait_for_load_state", "evaluate", "screenshot", "pdf", "content", "title"):
+        spans.wrap(pw.Page, fn)
+
+
+def _median_breakdown(runs: list[Json]) -> Json:
+    paths: list[str] = []
+    for run in runs:
+        paths += [p for p in run if p not in paths]
+    return {p: r(median([run[p]["s"] if p in run else 0.0 for run in runs])) for p in paths}
+
+
+def _where_time_goes(breakdown: Json, root: str) -> list[list[Any]]:
+    """Leaves and ``(self)`` entries under ``root``, largest first, with their share of ``root``."""
+    total = breakdown.get(root) or 1.0
+    leaves = [
+        p for p in breakdown
+        if p.startswith(root + "/") and not any(q.startswith(p + "/") for q in breakdown)
+    ]
+    rows = sorted(((p, breakdown[p]) for p in leaves), key=lambda row: -row[1])
+    return [[p, s, r(s / total, 2)] for p, s in rows if s >= 0.005]
+
+
+# -- the local web, in a child process ---------------------------------------------------------------
+
+
+def serve_fixture() -> None:
+    from tests.support.web import FixtureWeb
+
+    with FixtureWeb() as web:
+        print(web.url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+
+
+@contextmanager
+def fixture_web() -> Iterator[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "bench.capture", "--serve-fixture"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError(f"the fixture web did not start: {url!r}")
+        yield url
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# -- the page: bare Playwright, vestige in process, both as subprocesses ------------------------------
+
+
+def bare_capture(url: str, out: Path, executable: str, args: list[str]) -> Json:
+    """The baseline: load, network idle, full-page screenshot. Returns what the page showed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=args)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        seen: Json = page.evaluate(PAGE_STATE)
+        out.write_bytes(page.screenshot(full_page=True))
+        browser.close()
+    return seen
+
+
+def bare_child(spec: str) -> None:
+    s = json.loads(spec)
+    print(json.dumps(bare_capture(s["url"], Path(s["out"]), s["executable"], s["args"])))
+
+
+def _chromium() -> tuple[str, list[str]]:
+    """The executable and arguments ``capture_url`` launches (less its per-run SPKI pin)."""
+    from playwright.sync_api import sync_playwright
+
+    from vestige.archiver.browser import find_chromium, launch_args
+
+    with sync_playwright() as pw:
+        return find_chromium(pw), launch_args([])
+
+
+def _recorded(exchanges: list[Json]) -> Json:
+    urls = [e["url"] for e in exchanges]
+    return {"late_json": any(u.endswith("/late.json") for u in urls),
+            "lazy_png": any(u.endswith("/lazy.png") for u in urls), "exchanges": len(urls)}
+
+
+def _vestige_inprocess(archive: Any, url: str) -> Json:
+    import vestige.archiver.capture as cap
+    import vestige.store.ingest as ingest
+
+    opts = cap.CaptureOptions(operator=archive.config.operator, case=CASE)  # the CLI's defaults
+    with archive.blobs.work_dir("capture-") as work:  # as the CLI does
+        result = cap.capture_url(url, opts, work)
+        ingest.add_capture(archive, result, CASE)
+    if result.state != "complete":
+        raise RuntimeError(f"capture {result.state}: {result.reason}")
+    return _recorded(result.provenance["exchanges"])
+
+
+def _vestige_exe() -> str:
+    exe = Path(sys.executable).parent / "vestige"
+    return str(exe) if exe.exists() else "vestige"
+
+
+def _vestige_cli(root: Path, url: str) -> Json:
+    proc = subprocess.run([_vestige_exe(), "--archive", str(root), "capture", url, "--case", CASE, "--json"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"vestige capture exited {proc.returncode}: {proc.stdout[-500:]}"
+                           f" {proc.stderr[-500:]}")
+    [row] = json.loads(proc.stdout)
+    [prov] = [a for a in row["artifacts"] if a["role"] == "provenance"]
+    p = json.loads(Path(prov["path"]).read_text())
+    return {**_recorded(p["exchanges"]), "started": p["started"], "ended": p["ended"]}
+
+
+def _iso_seconds(a: str, b: str) -> float:
+    import datetime as dt
+
+    def parse(s: str) -> dt.datetime:
+        return dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+    return (parse(b) - parse(a)).total_seconds()
+
+
+def _startup(runs: int) -> Json:
+    """Interpreter start-up and the imports a ``vestige capture`` process pays before it captures."""
+    cases = {
+        "python_s": "pass",
+        "import_playwright_s": "import playwright.sync_api",
+        "import_vestige_capture_s": "import vestige.cli, vestige.archiver.capture, vestige.store.ingest, "
+                                    "playwright.sync_api",
+    }
+    out: Json = {}
+    for key, code in cases.items():
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            times.append(time.perf_counter() - t0)
+        out[key] = r(median(times))
+    return out
+
+
+def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]]:
+    from vestige.archive import Archive
+
+    runs = 3 if quick else 5
+    base = workdir / "capture-page"
+    base.mkdir(parents=True, exist_ok=True)
+    executable, args = _chromium()
+    page_url = url + "/"
+    archive = Archive.create(base / "archive-inprocess", "bench")
+    cli_root = base / "archive-cli"
+    Archive.create(cli_root, "bench").close()
+    shot = base / "bare.png"
+    spans = Spans()
+    instrument(spans)
+    times: dict[str, list[float]] = {m: [] for m in METHODS}
+    seen: dict[str, list[Json]] = {m: [] for m in METHODS}
+    breakdowns: dict[str, list[Json]] = {"vestige_inprocess": [], "bare_inprocess": []}
+    cli_inside: list[float] = []
+
+    def one(method: str) -> tuple[float, Json]:
+        t0 = time.perf_counter()
+        if method == "vestige_inprocess":
+            info = _vestige_inprocess(archive, page_url)
+        elif method == "bare_inprocess":
+            info = bare_capture(page_url, shot, executable, args)
+        elif method == "vestige_cli":
+            info = _vestige_cli(cli_root, page_url)
+        else:
+            spec = json.dumps({"url": page_url, "out": str(shot), "executable": executable, "args": args})
+            proc = subprocess.run([sys.executable, "-m", "bench.capture", "--bare-child", spec],
+                                  capture_output=True, text=True, check=True, cwd=ROOT)
+            info = json.loads(proc.stdout)
+        return time.perf_counter() - t0, info
+
+    try:
+        for method in METHODS:  # warm-up: imports, Chromium's files in the page cache
+            one(method)
+            spans.take()
+        log(f"capture: page {page_url}, {runs} interleaved runs of {', '.join(METHODS)}")
+        for run_no in range(runs):
+            k = run_no % len(METHODS)
+            for method in METHODS[k:] + METHODS[:k]:
+                seconds, info = one(method)
+                times[method].append(seconds)
+                seen[method].append(info)
+                if method in breakdowns:
+                    breakdowns[method].append(spans.take())
+                if method == "vestige_cli":
+                    cli_inside.append(_iso_seconds(info["started"], info["ended"]))
+                log(f"capture: run {run_no + 1}/{runs} {method:17s} {seconds:6.2f} s")
+    finally:
+        spans.restore()
+        archive.close()
+
+    med = {m: median(v) for m, v in times.items()}
+    vb = _median_breakdown(breakdowns["vestige_inprocess"])
+    bb = _median_breakdown(breakdowns["bare_inprocess"])
+    ratio = med["vestige_inprocess"] / med["bare_inprocess"]
+    ratio_cli = med["vestige_cli"] / med["bare_cli"]
+    result: Json = {
+        "url": "/ (HTML, gzip script, image, fetch 600 ms after load, lazy image 3000 px down)",
+        "runs": runs,
+        "methods": {
+            "vestige_inprocess": "capture_url + add_capture (as `vestige capture` calls them) in the "
+                                 "benchmark process; phases timed by wrappers",
+            "vestige_cli": "`vestige --archive A capture URL --json` subprocess (start-up included)",
+            "bare_inprocess": "Playwright: launch same Chromium + args, new_page (same viewport), "
+                              "goto(load), wait_for_load_state(networkidle), full-page screenshot",
+            "bare_cli": "the same bare script as a subprocess (python -m bench.capture --bare-child)",
+        },
+        "chromium": {"executable": executable, "args": args},
+        "seconds": {m: [r(x) for x in v] for m, v in times.items()},
+        "median_s": {m: r(v) for m, v in med.items()},
+        "ratio_vestige_vs_bare_inprocess": r(ratio),
+        "ratio_vestige_cli_vs_bare_cli": r(ratio_cli),
+        "cli_inside_capture_url_s": r(median(cli_inside)),  # provenance started -> ended
+        "cli_outside_capture_url_s": r(med["vestige_cli"] - median(cli_inside)),
+        "startup": _startup(3),
+        "what_was_recorded": {
+            "vestige": {k: sum(bool(i[k]) for i in seen["vestige_inprocess"] + seen["vestige_cli"])
+                        for k in ("late_json", "lazy_png")},
+            "bare_late_text_in_screenshot": sum(i["late"] != "waiting" for i in seen["bare_inprocess"]
+                                                + seen["bare_cli"]),
+            "bare_lazy_image_loaded": sum(i["images_loaded"] >= 2 for i in seen["bare_inprocess"]
+                                          + seen["bare_cli"]),
+            "of_runs": 2 * runs,
+        },
+        "vestige_breakdown_median_s": vb,
+        "vestige_where_time_goes": [*_where_time_goes(vb, "capture_url"),
+                                    ["add_capture", vb.get("add_capture")]],
+        "bare_breakdown_median_s": bb,
+    }
+    targets = {
+        "capture_page_vs_playwright": target("<=", 1.3, r(ratio),
+                                             "median capture_url+add_capture / median bare Playwright, "
+                                             "in process, same run"),
+        "capture_page_cli_vs_playwright_cli": target("<=", 1.3, r(ratio_cli),
+                                                     "both as subprocesses (start-up included)"),
+    }
+    return result, targets
+
+
+# -- a large response: memory of the vestige process -------------------------------------------------
+
+
+def _status(pid: int) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            out[key] = value.strip()
+    except OSError:
+        pass
+    return out
+
+
+def _kib(status: dict[str, str], key: str) -> int:
+    value = status.get(key, "0 kB").split()
+    return int(value[0]) if value else 0
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+class TreeMonitor:
+    """Samples a process (VmHWM/VmRSS every ``interval``) and its descendants (every ``tree_every``)."""
+
+    def __init__(self, pid: int, interval: float = 0.02, tree_every: int = 10) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.tree_every = tree_every
+        self.stop = threading.Event()
+        self.t0 = time.perf_counter()
+        self.root_hwm = 0
+        self.timeline: list[tuple[float, int]] = []  # (s, root RSS KiB)
+        self.procs: dict[int, Json] = {}  # pid -> name, group, hwm
+        self.group_peak: dict[str, int] = {}  # simultaneous RSS sum per group, KiB
+        self.tree_peak = 0
+        self.thread = threading.Thread(target=self._run, name="tree-monitor", daemon=True)
+
+    def _group(self, pid: int, name: str) -> str:
+        if pid == self.pid:
+            return "vestige"
+        if name == "node":
+            return "playwright_driver"
+        return "chromium" if "chrom" in name else name
+
+    def _run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            st = _status(self.pid)
+            if "VmHWM" in st:
+                self.root_hwm = max(self.root_hwm, _kib(st, "VmHWM"))
+                self.timeline.append((time.perf_counter() - self.t0, _kib(st, "VmRSS")))
+            if n % self.tree_every == 0:
+                self._tree()
+            n += 1
+            self.stop.wait(self.interval)
+
+    def _tree(self) -> None:
+        sums: dict[str, int] = {}
+        for pid in [self.pid, *_descendants(self.pid)]:
+            st = _status(pid)
+            if "VmRSS" not in st:
+                continue
+            group = self._group(pid, st.get("Name", "?"))
+            p = self.procs.setdefault(pid, {"name": st.get("Name", "?"), "group": group, "hwm": 0})
+            p["hwm"] = max(p["hwm"], _kib(st, "VmHWM"))
+            sums[group] = sums.get(group, 0) + _kib(st, "VmRSS")
+        for g, kib in sums.items():
+            self.group_peak[g] = max(self.group_peak.get(g, 0), kib)
+        self.tree_peak = max(self.tree_peak, sum(sums.values()))
+
+    def __enter__(self) -> TreeMonitor:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def report(self) -> Json:
+        def mb(kib: int) -> float:
+            return r(kib * 1024 / MB, 1)
+
+        groups: Json = {}
+        for p in self.procs.values():
+            g = groups.setdefault(p["group"], {"processes": 0, "largest_peak_rss_MB": 0.0})
+            g["processes"] += 1
+            g["largest_peak_rss_MB"] = max(g["largest_peak_rss_MB"], mb(p["hwm"]))
+        for g, kib in self.group_peak.items():
+            groups[g]["rss_sum_peak_MB"] = mb(kib)  # shared pages counted once per process
+        peak_at = max(self.timeline, key=lambda s: s[1])[0] if self.timeline else None
+        step = max(1, len(self.timeline) // 24)
+        return {
+            "vestige_peak_rss_MB": mb(self.root_hwm),
+            "vestige_rss_peak_at_s": r(peak_at, 2) if peak_at is not None else None,
+            "vestige_rss_timeline_s_MB": [[r(t, 1), mb(k)] for t, k in self.timeline[::step]],
+            "by_group": groups,
+            "tree_rss_sum_peak_MB": mb(self.tree_peak),
+        }
+
+
+def _run_monitored(cmd: list[str], out_dir: Path) -> tuple[float, int, Any, Json, str]:
+    """Run ``cmd``; returns wall seconds, exit code, its wait4 rusage, the monitor's report, stdout."""
+    out, err = out_dir / "stdout", out_dir / "stderr"
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT)
+        with TreeMonitor(proc.pid) as mon:
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, proc.returncode, usage, mon.report(), out.read_text() + err.read_text()[-2000:]
+
+
+def instrumented_cli(out: Path, args: list[str]) -> None:
+    """``vestige ARGS`` in this process with the phase wrappers installed; spans written to ``out``."""
+    spans = Spans()
+    t0 = time.perf_counter()
+    with spans.span("import"):
+        instrument(spans)
+        from vestige.cli import cli
+    try:
+        cli.main(args=args, prog_name="vestige")
+    finally:
+        out.write_text(json.dumps({"wall_s": time.perf_counter() - t0, "spans": spans.take()}))
+
+
+def run_big(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]]:
+    from vestige.archive import Archive
+
+    size = (128 if quick else 1024) * MIB
+    base = workdir / "capture-big"
+    base.mkdir(parents=True, exist_ok=True)
+    big_url = f"{url}/big.bin?n={size}"
+    result: Json = {"url": f"/big.bin?n={size} (chunked, one 64 KiB block repeated)", "bytes": size,
+                    "command": "vestige --archive A capture URL --case BENCH --max-size 2G --json"}
+
+    if shutil.which("curl"):
+        t0 = time.perf_counter()
+        subprocess.run(["curl", "-sS", "-o", "/dev/null", big_url], check=True)
+        s = time.perf_counter() - t0
+        result["curl_baseline"] = {"seconds": r(s), "MBps": r(size / s / MB, 1)}
+        log(f"capture: curl {size // MIB} MiB in {s:.2f} s")
+
+    root = base / "archive"
+    Archive.create(root, "bench").close()
+    args = ["--archive", str(root), "capture", big_url, "--case", CASE, "--max-size", "2G", "--json"]
+    log(f"capture: vestige capture of {size // MIB} MiB (sampling memory)")
+    seconds, code, usage, mem, output = _run_monitored([_vestige_exe(), *args], base)
+    if code != 0:
+        raise RuntimeError(f"vestige capture exited {code}: {output}")
+    [row] = json.loads(output[: output.rindex("]") + 1])
+    [prov] = [a for a in row["artifacts"] if a["role"] == "provenance"]
+    p = json.loads(Path(prov["path"]).read_text())
+    inside = _iso_seconds(p["started"], p["ended"])
+    log(f"capture: {seconds:.2f} s, vestige peak RSS {mem['vestige_peak_rss_MB']} MB")
+    result.update({
+        "state": row["state"],
+        "wall_s": r(seconds),
+        "MBps": r(size / seconds / MB, 1),
+        "capture_url_s": r(inside),  # provenance started -> ended: browser, proxy, WARC
+        "capture_url_MBps": r(size / inside / MB, 1),
+        "cpu_s_tree": r(usage.ru_utime + usage.ru_stime, 2),
+        "wait4_max_process_rss_MB": r(usage.ru_maxrss * 1024 / MB, 1),
+        "memory": mem,
+    })
+    shutil.rmtree(root)
+
+    log("capture: the same capture, instrumented (phase breakdown)")
+    Archive.create(root, "bench").close()
+    spans_file = base / "spans.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.capture", "--instrumented-cli", str(spans_file), "--",
+                           *args], capture_output=True, text=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"instrumented capture exited {proc.returncode}: {proc.stderr[-2000:]}")
+    spans = json.loads(spans_file.read_text())
+    flat = {path: r(v["s"]) for path, v in spans["spans"].items() if v["s"] >= 0.005}
+    calls = {path: v["calls"] for path, v in spans["spans"].items() if v["calls"] > 1}
+    result["instrumented"] = {"wall_s_in_process": r(spans["wall_s"]), "breakdown_s": flat,
+                              "calls": calls}
+    shutil.rmtree(root)
+
+    peak = mem["vestige_peak_rss_MB"]
+    label = f"{size // MIB}MiB"
+    targets = {
+        f"capture_{label}_peak_rss_MB": target("<=", 250, peak,
+                                               "vestige process VmHWM (sampled every 20 ms; Chromium "
+                                               "and the Playwright driver not included)"),
+    }
+    return result, targets
+
+
+def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
+    with fixture_web() as url:
+        page, t1 = run_page(quick, workdir, url)
+        big, t2 = run_big(quick, workdir, url)
+    return {"page": page, "big_response": big}, {**t1, **t2}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.capture")
+    parser.add_argument("--serve-fixture", action="store_true")
+    parser.add_argument("--bare-child", metavar="JSON")
+    parser.add_argument("--instrumented-cli", metavar="OUT", type=Path)
+    parser.add_argument("args", nargs="*")
+    a = parser.parse_args()
+    if a.serve_fixture:
+        serve_fixture()
+    elif a.bare_child:
+        bare_child(a.bare_child)
+    elif a.instrumented_cli:
+        instrumented_cli(a.instrumented_cli, a.args)
+    else:
+        parser.error("run the benchmark with: python -m bench.run --only capture")
+
+
+if __name__ == "__main__":
+    main()
+
