@@ -117,19 +117,22 @@ class Spans:
         self.patched.clear()
 
     def take(self) -> Json:
-        """{path: {"s", "calls"}} in order of first start, plus ``path/(self)`` for time not in a child."""
+        """{path: {"s", "calls", "first_start_s"}} in order of first start (offsets from the first
+        record's start), plus ``path/(self)`` for time not in a child."""
         with self.lock:
             records = sorted(self.records, key=lambda rec: rec[1])
             self.records, self.counts = [], {}
         out: Json = {}
-        for path, _, seconds in records:
-            node = out.setdefault(path, {"s": 0.0, "calls": 0})
+        origin = records[0][1] if records else 0.0
+        for path, start, seconds in records:
+            node = out.setdefault(path, {"s": 0.0, "calls": 0, "first_start_s": start - origin})
             node["s"] += seconds
             node["calls"] += 1
         for path in list(out):
             children = [p for p in out if p.startswith(path + "/") and "/" not in p[len(path) + 1 :]]
             if children:
-                out[f"{path}/(self)"] = {"s": out[path]["s"] - sum(out[c]["s"] for c in children), "calls": 0}
+                own = out[path]["s"] - sum(out[c]["s"] for c in children)
+                out[f"{path}/(self)"] = {"s": own, "calls": 0, "first_start_s": out[path]["first_start_s"]}
         return out
 
 
@@ -152,6 +155,8 @@ def instrument(spans: Spans) -> None:
     spans.wrap(cap, "_wait_quiet", numbered=True)
     spans.wrap(rec.ProxyThread, "start", "proxy_start")
     spans.wrap(rec.ProxyThread, "stop", "proxy_stop")
+    spans.wrap(rec.Recorder, "responseheaders")  # mitmproxy hooks: body streaming runs between them
+    spans.wrap(rec.Recorder, "response")
     spans.wrap(rec.Recorder, "_write_exchange")
     spans.wrap(rec.Recorder, "_keep")
     spans.wrap(rec._Spool, "__call__", "spool_chunk")
@@ -470,11 +475,12 @@ class TreeMonitor:
         self.thread = threading.Thread(target=self._run, name="tree-monitor", daemon=True)
 
     def _group(self, pid: int, name: str) -> str:
+        """The vestige process, the Playwright driver (node) or Chromium (everything else in the tree)."""
         if pid == self.pid:
             return "vestige"
-        if name == "node":
+        if name.startswith("node"):  # comm is the main thread's name, e.g. node-MainThread
             return "playwright_driver"
-        return "chromium" if "chrom" in name else name
+        return "chromium"  # the browser and its children (the zygote's comm is "exe")
 
     def _run(self) -> None:
         n = 0
@@ -609,8 +615,17 @@ def run_big(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]
     spans = json.loads(spans_file.read_text())
     flat = {path: r(v["s"]) for path, v in spans["spans"].items() if v["s"] >= 0.005}
     calls = {path: v["calls"] for path, v in spans["spans"].items() if v["calls"] > 1}
-    result["instrumented"] = {"wall_s_in_process": r(spans["wall_s"]), "breakdown_s": flat,
-                              "calls": calls}
+    starts = {path: v["first_start_s"] for path, v in spans["spans"].items()}
+    hooks = ("[vestige-recorder]/responseheaders", "[vestige-recorder]/response")
+    streaming = (starts[hooks[1]] - starts[hooks[0]]) if all(h in starts for h in hooks) else None
+    result["instrumented"] = {
+        "wall_s_in_process": r(spans["wall_s"]),
+        # response headers -> response hook: the body passing through the proxy into the spool
+        "body_streaming_s": r(streaming) if streaming else None,
+        "body_streaming_MBps": r(size / streaming / MB, 1) if streaming else None,
+        "breakdown_s": flat,
+        "calls": calls,
+    }
     shutil.rmtree(root)
 
     peak = mem["vestige_peak_rss_MB"]

@@ -616,6 +616,13 @@ def parse_size(text: str) -> int:
     show_default=True,
     help="Largest body kept per resource (K/M/G); the capture total may be twice that.",
 )
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0.2, max=30),
+    default=1.0,
+    show_default=True,
+    help="Seconds of network quiet that count as 'the page has finished' (late requests).",
+)
 @click.option("--strict-tls", is_flag=True, help="Refuse a page whose certificate does not validate.")
 @click.option(
     "--ca-file",
@@ -633,6 +640,7 @@ def capture(
     proxy: str | None,
     timeout: float,
     max_size: str,
+    settle: float,
     strict_tls: bool,
     ca_file: Path | None,
     as_json: bool,
@@ -666,6 +674,7 @@ def capture(
         extra_ca=ca_file,
         operator=archive.config.operator,
         case=case_id,
+        settle=settle,
     )
     out: list[dict[str, Any]] = []
     for url in urls:
