@@ -602,7 +602,9 @@ def parse_size(text: str) -> int:
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @click.option("--case", "case_id", default="inbox", show_default=True, help="Case the captures belong to.")
 @click.option("--note", default=None, help="A note recorded with each capture.")
-@click.option("--proxy", default=None, help="Send all capture traffic through this upstream HTTP proxy.")
+@click.option(
+    "--proxy", default=None, help="Send all capture traffic through this upstream proxy (http://, socks5://)."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=5),
@@ -655,15 +657,15 @@ def capture(
     Example:
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
     """
-    from .archiver.capture import CaptureOptions, capture_url, check_url
+    from .archiver.capture import PROXY_SCHEMES, CaptureOptions, capture_url, check_url
     from .store.ingest import add_capture
 
     archive = _archive(ctx)
     catalog.check_case_id(case_id)
     for url in urls:
         check_url(url)
-    if proxy and not proxy.startswith(("http://", "https://")):
-        raise errors.InputError(f"--proxy {proxy!r}: only http(s) upstream proxies are supported")
+    if proxy and not proxy.startswith(PROXY_SCHEMES):
+        raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
     limit = parse_size(max_size)
     opts = CaptureOptions(
         timeout=timeout,

@@ -194,8 +194,8 @@ def test_size_limit_makes_a_partial_capture(archive_ready: Cli) -> None:
 def test_bad_urls_are_usage_errors(archive_ready: Cli) -> None:
     res = archive_ready("capture", "ftp://example.org/x", "--case", "C1")
     assert res.exit_code == 2 and "not an http(s) URL" in res.stderr
-    res = archive_ready("capture", "https://example.org/", "--proxy", "socks5://127.0.0.1:9050")
-    assert res.exit_code == 2 and "only http(s) upstream proxies" in res.stderr
+    res = archive_ready("capture", "https://example.org/", "--proxy", "ftp://127.0.0.1:21")
+    assert res.exit_code == 2 and "use http://, https://, socks5://" in res.stderr
 
 
 def test_non_html_url_is_captured_as_the_resource(archive_ready: Cli) -> None:
@@ -341,3 +341,73 @@ def test_killed_capture_registers_nothing_and_is_cleaned(
         res = archive_ready("capture", f"{web.url}/", "--case", "C1", "--json")
     assert res.exit_code == 0 and [i["id"] for i in res.json()] == ["C1-0001"]
     assert list((archive_root / "tmp").iterdir()) == []  # cleaned by the next write
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def test_socks5_upstream_carries_all_capture_traffic(
+    archive_ready: Cli, tmp_path: Path, https: FixtureWeb, pki: FixturePki
+) -> None:
+    port = _free_port()
+    log = tmp_path / "socks.log"
+    pproxy = Path(sys.executable).with_name("pproxy")
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [str(pproxy), "-l", f"socks5://127.0.0.1:{port}", "-v"], stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_port(port)
+        with FixtureWeb() as plain:
+            res = archive_ready(
+                "capture",
+                f"{https.url}/",
+                f"{plain.url}/",
+                "--case",
+                "C1",
+                "--ca-file",
+                str(pki.ca_pem),
+                "--proxy",
+                f"socks5://127.0.0.1:{port}",
+                "--json",
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert res.exit_code == 0, res.stdout + res.stderr
+    seen = log.read_text()
+    assert f"127.0.0.1:{https.port}" in seen and f"127.0.0.1:{plain.port}" in seen  # both went through SOCKS
+    for item in res.json():
+        assert item["state"] == "complete"
+        prov = json.loads(_artifact(item, "provenance").read_text())
+        assert prov["upstream_proxy"]["kind"] == "socks5"
+        assert "late content arrived" in _artifact(item, "text").read_text()
+
+
+def test_unreachable_socks5_proxy_fails_the_capture(archive_ready: Cli, https: FixtureWeb) -> None:
+    res = archive_ready(
+        "capture", f"{https.url}/", "--case", "C1", "--proxy", f"socks5://127.0.0.1:{_free_port()}", "--json"
+    )
+    assert res.exit_code == 1
+    [item] = res.json()
+    assert item["state"] == "failed"
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert any("SOCKS5" in str(f["error"]) for f in prov["failed_exchanges"])

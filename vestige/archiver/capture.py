@@ -23,9 +23,12 @@ from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
 from .recorder import Limits, ProxyThread, Recorder, ca_spki_hash
+from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
 from .warc import open_writer, write_metadata, write_resource, write_warcinfo
 
+SOCKS_SCHEMES = ("socks5://", "socks5h://")
+PROXY_SCHEMES = ("http://", "https://", *SOCKS_SCHEMES)
 VIEWPORT: Any = {"width": 1280, "height": 900}
 SCROLL_STEPS = 30
 
@@ -158,7 +161,13 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
         rec = Recorder(
             writer, trust, spool, Limits(opts.max_resource_bytes, opts.max_total_bytes), opts.resolve
         )
-        mode = [f"upstream:{opts.proxy}"] if opts.proxy else ["regular"]
+        bridge: SocksBridge | None = None
+        if opts.proxy and opts.proxy.startswith(SOCKS_SCHEMES):
+            bridge = SocksBridge(opts.proxy)
+            bhost, bport = bridge.start()
+            mode = [f"upstream:http://{bhost}:{bport}"]
+        else:
+            mode = [f"upstream:{opts.proxy}"] if opts.proxy else ["regular"]
         proxy = ProxyThread(
             {
                 "listen_host": "127.0.0.1",
@@ -235,6 +244,9 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                 browser.close()
         finally:
             proxy.stop()
+            if bridge is not None:
+                bridge.stop()
+                rec.state.failures.extend(bridge.failures)
         ended = utc_now()
         if events["crashed"] and failed is None:
             failed = "the page's renderer crashed"
@@ -264,6 +276,13 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
             "versions": _versions(browser_version),
             "options": opts.to_json(),
             "proxy_mode": mode,
+            "upstream_proxy": {
+                "url": opts.proxy,
+                "kind": "socks5" if bridge else "http",
+                "note": HTTP_REWRITE_NOTE if bridge else None,
+            }
+            if opts.proxy
+            else None,
             "limits_hit": rec.state.limits_hit,
             "exchanges_count": len(rec.state.exchanges),
             "exchanges": rec.state.exchanges,
