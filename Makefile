@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pywb, the replay peer the tests check captures against, lives in its own venv: it needs brotlipy,
+# which clashes with the Brotli package mitmproxy uses.
+REPLAY := .venv-replay
+REPLAY_STAMP := $(REPLAY)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all dev system-deps demo test test-fast lint format bench clean
@@ -29,15 +33,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-dev: $(STAMP)
+$(REPLAY_STAMP):
+	$(PYTHON) -m venv $(REPLAY)
+	$(REPLAY)/bin/pip install -q --upgrade pip
+	$(REPLAY)/bin/pip install -q "pywb>=2.8"
+	@touch $(REPLAY_STAMP)
+
+dev: $(STAMP) $(REPLAY_STAMP)
 
 demo: system-deps $(STAMP)
 	@bash demo/run.sh
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) $(REPLAY_STAMP)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(REPLAY_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
@@ -48,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) demo-archive .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(REPLAY) demo-archive .mypy_cache .ruff_cache

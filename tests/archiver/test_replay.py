@@ -1,0 +1,142 @@
+"""A capture replays from its WARC in pywb, a real replay peer: every resource is there."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import Cli
+from tests.support.web import FixturePki, FixtureWeb, make_test_pki
+
+pytestmark = pytest.mark.slow
+REPLAY_BIN = Path(__file__).parents[2] / ".venv-replay" / "bin"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> FixturePki:
+    return make_test_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def wayback(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """pywb's `wayback` serving one collection from tmp_path on 127.0.0.1."""
+    if not (REPLAY_BIN / "wayback").exists():
+        pytest.fail("pywb is missing: run `make dev` (it creates .venv-replay)")
+    root = tmp_path / "pywb"
+    root.mkdir()
+    subprocess.run(
+        [str(REPLAY_BIN / "wb-manager"), "init", "evidence"], cwd=root, check=True, capture_output=True
+    )
+    port = _free_port()
+    yield root, port
+
+
+def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[Path, int]) -> None:
+    root, port = wayback
+    assert vestige("init").exit_code == 0
+    with FixtureWeb(pki.cert_pem, pki.key_pem) as web:
+        res = vestige("capture", f"{web.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--json")
+    assert res.exit_code == 0, res.stdout + res.stderr  # the origin is gone from here on: replay only
+    [item] = res.json()
+    warc = Path(next(a["path"] for a in item["artifacts"] if a["role"] == "warc"))
+    bodies: dict[str, bytes] = {}
+    timestamp = ""
+    with open(warc, "rb") as fp:
+        for rec in ArchiveIterator(fp):
+            if rec.rec_type == "response":
+                timestamp = timestamp or re.sub(r"\D", "", rec.rec_headers.get_header("WARC-Date"))[:14]
+                bodies[rec.rec_headers.get_header("WARC-Target-URI")] = (
+                    rec.content_stream().read()
+                    if (rec.http_headers.get_header("Content-Encoding") != "br")
+                    else b""
+                )
+    named = root / f"{item['id']}.warc.gz"  # the blob is named by its digest; pywb wants the extension
+    shutil.copyfile(warc, named)
+    subprocess.run(
+        [str(REPLAY_BIN / "wb-manager"), "add", "evidence", str(named)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [str(REPLAY_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(port)
+        for uri in (
+            f"{web.url}/",
+            f"{web.url}/app.js",
+            f"{web.url}/img.png",
+            f"{web.url}/late.json",
+            f"{web.url}/lazy.png",
+            f"{web.url}/style.css",
+            f"{web.url}/frame.html",
+        ):
+            status, body = _get(f"http://127.0.0.1:{port}/evidence/id_/{uri}")
+            assert status == 200, uri
+            assert body == bodies[uri], uri  # the archived bytes, as captured
+        _replay_in_browser(port, f"{web.url}/", timestamp)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("pywb did not start")
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=20) as resp:
+        status: int = resp.status
+        return status, resp.read()
+
+
+def _replay_in_browser(port: int, url: str, timestamp: str) -> None:
+    """Load the replay in Chromium: the page, its script-fetched late content and its images come back."""
+    from playwright.sync_api import sync_playwright
+
+    from vestige.archiver.browser import find_chromium, launch_args
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(pw), headless=True, args=launch_args([]))
+        page = browser.new_page()
+        # With a timestamp and mp_, pywb serves the archived page itself rather than its framed viewer.
+        page.goto(f"http://127.0.0.1:{port}/evidence/{timestamp}mp_/{url}", wait_until="load")
+        # pywb shows the archived page inside its viewer's iframe: look for it there.
+        deadline = time.monotonic() + 20
+        late = None
+        images: list[int] = []
+        while time.monotonic() < deadline and late != "late content arrived":
+            for frame in page.frames:
+                if "mp_/" in frame.url:
+                    late = frame.evaluate("() => document.getElementById('late')?.textContent")
+                    images = frame.evaluate("() => [...document.images].map(i => i.naturalWidth)")
+            time.sleep(0.2)
+        assert late == "late content arrived"  # the script ran and its fetch was answered from the WARC
+        assert images[:2] == [16, 16]  # the images came back from the archive (16x16 PNGs)
+        browser.close()
