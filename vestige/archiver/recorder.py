@@ -51,15 +51,40 @@ class RecorderState:
     recorded_bytes: int = 0
 
 
+def _response_head(resp: Any) -> tuple[str, bytes, list[tuple[bytes, bytes]], bool]:
+    """(protocol, status line, header fields, de-chunked?) of a response as the WARC records it.
+
+    HTTP/2 is written in HTTP/1.1 form. mitmproxy hands over de-chunked bodies, so Transfer-Encoding is
+    dropped to keep the block consistent (the provenance marks the exchange ``dechunked``)."""
+    proto = "HTTP/1.1" if resp.http_version.startswith("HTTP/2") else resp.http_version
+    reason: bytes = resp.data.reason or (
+        http.HTTPStatus(resp.status_code).phrase.encode()
+        if resp.status_code in http.HTTPStatus._value2member_map_
+        else b""
+    )
+    status_line = f"{proto} {resp.status_code} ".encode() + reason
+    fields = [(k, v) for k, v in resp.headers.fields if k.lower() != b"transfer-encoding"]
+    return proto, status_line, fields, len(fields) != len(resp.headers.fields)
+
+
+def _warc_digest(h: Any) -> str:
+    """The ``sha256:<base32>`` form warcio writes and checks."""
+    return "sha256:" + base64.b32encode(h.digest()).decode()
+
+
 class _Spool:
     """``flow.response.stream`` callable: tee each chunk (still content-encoded) to a spool, pass it on."""
 
-    def __init__(self, directory: Path, recorder: Recorder, url: str) -> None:
+    def __init__(self, directory: Path, recorder: Recorder, url: str, head: bytes) -> None:
         self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed once its record is written
             max_size=SPOOL_IN_MEMORY, dir=str(directory), prefix="body-"
         )
         self.recorder = recorder
         self.url = url
+        # Digests computed as the body streams, so the record is written without reading it back.
+        self.head = head
+        self.block = hashlib.sha256(head)
+        self.payload = hashlib.sha256()
         self.size = 0
         self.calls = 0
         self.truncated: str | None = None
@@ -75,6 +100,8 @@ class _Spool:
                 self._cut(f"capture larger than {limit.max_total_bytes} bytes")
             else:
                 self.file.write(data)
+                self.block.update(data)
+                self.payload.update(data)
                 self.size += len(data)
                 state.recorded_bytes += len(data)
         return data
@@ -144,7 +171,9 @@ class Recorder:
         self.state.last_activity = time.monotonic()
 
     def responseheaders(self, flow: Any) -> None:
-        flow.response.stream = _Spool(self.spool_dir, self, flow.request.pretty_url)
+        _proto, status_line, fields, _ = _response_head(flow.response)
+        head = header_block(status_line, fields)
+        flow.response.stream = _Spool(self.spool_dir, self, flow.request.pretty_url, head)
 
     def response(self, flow: Any) -> None:
         try:
@@ -177,7 +206,6 @@ class Recorder:
         req, resp = flow.request, flow.response
         server_version: str = resp.http_version
         is_h2 = server_version.startswith("HTTP/2")
-        proto = "HTTP/1.1" if is_h2 else server_version
         # HTTP/2 is written in HTTP/1.1 form; its :authority becomes a Host header.
         req_fields = list(req.headers.fields)
         req_h2 = req.http_version.startswith("HTTP/2")
@@ -187,16 +215,9 @@ class Recorder:
         req_line = f"{req.method} {req.path} {req_proto}".encode("latin-1")
         req_body: bytes = req.raw_content or b""
 
-        reason: bytes = resp.data.reason or (
-            http.HTTPStatus(resp.status_code).phrase.encode()
-            if resp.status_code in http.HTTPStatus._value2member_map_
-            else b""
-        )
-        status_line = f"{proto} {resp.status_code} ".encode() + reason
-        # mitmproxy hands over de-chunked bodies: drop Transfer-Encoding so the block is consistent.
-        resp_fields = [(k, v) for k, v in resp.headers.fields if k.lower() != b"transfer-encoding"]
-        dechunked = len(resp_fields) != len(resp.headers.fields)
-
+        proto, status_line, resp_fields, dechunked = _response_head(resp)
+        resp_head = header_block(status_line, resp_fields)
+        digests: dict[str, str] = {}
         spool = resp.stream if isinstance(resp.stream, _Spool) else None
         body: io.BytesIO | Any
         if spool is not None and (spool.calls or resp.raw_content is None):
@@ -204,6 +225,11 @@ class Recorder:
             spool.file.seek(0)
             body, length = spool.file, spool.size
             truncated = truncated or spool.truncated
+            if spool.head == resp_head:
+                digests = {
+                    "WARC-Block-Digest": _warc_digest(spool.block),
+                    "WARC-Payload-Digest": _warc_digest(spool.payload),
+                }
         else:
             raw = resp.raw_content or b""
             body, length = io.BytesIO(raw), len(raw)
@@ -215,7 +241,7 @@ class Recorder:
         tls = tls_protocol(flow.server_conn.tls_version)
         if tls:
             protocols.append(tls)
-        resp_headers = dict(common)
+        resp_headers = dict(common, **digests)
         if flow.server_conn.cipher:
             resp_headers["WARC-Cipher-Suite"] = flow.server_conn.cipher
         if truncated:
@@ -229,7 +255,7 @@ class Recorder:
                 length=length,
                 warc_headers_dict=resp_headers,
                 http_headers=RawHttpHeaders(
-                    header_block(status_line, resp_fields),
+                    resp_head,
                     status_line.decode("latin-1")[len(proto) + 1 :],
                     resp_fields,
                     proto,
