@@ -17,6 +17,7 @@ import io
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,15 @@ class _Spool:
     """``flow.response.stream`` callable: tee each chunk (still content-encoded) to a spool, pass it on."""
 
     def __init__(self, directory: Path, recorder: Recorder, url: str, head: bytes) -> None:
-        self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed once its record is written
-            max_size=SPOOL_IN_MEMORY, dir=str(directory), prefix="body-"
-        )
+        self.kept_path: Path | None = None
+        self.file: Any
+        if url in recorder.keep_urls:  # a navigation hop: spool straight to a file that is kept
+            self.kept_path = directory / f"kept-{uuid.uuid4().hex}"
+            self.file = open(self.kept_path, "w+b")  # noqa: SIM115 - closed once its record is written
+        else:
+            self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed once its record is written
+                max_size=SPOOL_IN_MEMORY, dir=str(directory), prefix="body-"
+            )
         self.recorder = recorder
         self.url = url
         # Digests computed as the body streams, so the record is written without reading it back.
@@ -311,11 +318,15 @@ class Recorder:
 
             self.keep_urls.add(urljoin(flow.request.pretty_url, location))
             return
-        body.seek(0)
-        path = self.spool_dir / f"kept-{len(self.kept)}"
-        with open(path, "wb") as out:
-            while chunk := body.read(1 << 20):
-                out.write(chunk)
+        spool = resp.stream if isinstance(resp.stream, _Spool) else None
+        if spool is not None and spool.kept_path is not None:
+            path = spool.kept_path  # already on disk, written while it streamed
+        else:
+            body.seek(0)
+            path = self.spool_dir / f"kept-{uuid.uuid4().hex}"
+            with open(path, "wb") as out:
+                while chunk := body.read(1 << 20):
+                    out.write(chunk)
         media_type = resp.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
         self.kept[flow.request.pretty_url] = (path, media_type)
 
