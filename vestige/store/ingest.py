@@ -58,6 +58,50 @@ def ensure_case(conn: Connection, writer: LedgerWriter, case_id: str, now: str) 
         writer.append("case.created", case_id, case_id, {"case": case_id})
 
 
+def _register(
+    writer: LedgerWriter,
+    case_id: str,
+    now: str,
+    *,
+    kind: str,
+    event: str,
+    state: str,
+    reason: str | None,
+    title: str | None,
+    source: str,
+    arts: list[catalog.ArtifactView],
+    details: dict[str, object],
+    note: str | None,
+) -> catalog.ItemView:
+    """Give the next exhibit ID in the case, log the item with every artifact's digests, catalog it."""
+    conn = writer.conn
+    seq = catalog.next_seq(conn, case_id)
+    item_id = catalog.exhibit_id(case_id, seq)
+    body: dict[str, object] = {"kind": kind, **details, "artifacts": [a.committed() for a in arts]}
+    if note:
+        body["note"] = note
+    entry = writer.append(event, item_id, case_id, body)
+    catalog.insert_item(
+        conn,
+        {
+            "id": item_id,
+            "case_id": case_id,
+            "seq": seq,
+            "kind": kind,
+            "state": state,
+            "reason": reason,
+            "title": title,
+            "source": source,
+            "created_at": now,
+            "entry_index": entry.index,
+        },
+        arts,
+    )
+    if note:
+        catalog.insert_note(conn, item_id, note, now, entry.index)
+    return catalog.get_item(conn, item_id)
+
+
 def add_files(
     archive: Archive, paths: Sequence[Path], case_id: str, note: str | None = None
 ) -> list[AddedItem]:
@@ -81,8 +125,6 @@ def add_files(
         ensure_case(conn, writer, case_id, now)
         for path, digest in zip(paths, digests, strict=True):
             name = display_name(path)
-            seq = catalog.next_seq(conn, case_id)
-            item_id = catalog.exhibit_id(case_id, seq)
             art = catalog.ArtifactView(
                 role="file",
                 name=name,
@@ -96,33 +138,21 @@ def add_files(
                 r.item_id
                 for r in conn.execute(select(artifacts.c.item_id).where(artifacts.c.sha256 == digest.sha256))
             ]
-            details: dict[str, object] = {
-                "kind": "file",
-                "source": name,
-                "artifacts": [art.committed()],
-            }
-            if note:
-                details["note"] = note
-            entry = writer.append("item.added", item_id, case_id, details)
-            catalog.insert_item(
-                conn,
-                {
-                    "id": item_id,
-                    "case_id": case_id,
-                    "seq": seq,
-                    "kind": "file",
-                    "state": "complete",
-                    "reason": None,
-                    "title": name,
-                    "source": name,
-                    "created_at": now,
-                    "entry_index": entry.index,
-                },
-                [art],
+            item = _register(
+                writer,
+                case_id,
+                now,
+                kind="file",
+                event="item.added",
+                state="complete",
+                reason=None,
+                title=name,
+                source=name,
+                arts=[art],
+                details={"source": name},
+                note=note,
             )
-            if note:
-                catalog.insert_note(conn, item_id, note, now, entry.index)
-            added.append(AddedItem(catalog.get_item(conn, item_id), sorted(set(earlier))))
+            added.append(AddedItem(item, sorted(set(earlier))))
     return added
 
 
@@ -148,8 +178,6 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
         conn = writer.conn
         now = archive.clock()
         ensure_case(conn, writer, case_id, now)
-        seq = catalog.next_seq(conn, case_id)
-        item_id = catalog.exhibit_id(case_id, seq)
         arts = [
             catalog.ArtifactView(
                 role=role,
@@ -163,7 +191,6 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
             for role, name, media_type, d in stored
         ]
         details: dict[str, object] = {
-            "kind": "capture",
             "url": result.url,
             "final_url": result.final_url,
             "state": result.state,
@@ -172,27 +199,19 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
             "title": result.title,
             "started": result.started,
             "ended": result.ended,
-            "artifacts": [a.committed() for a in arts],
         }
-        if note:
-            details["note"] = note
-        entry = writer.append("item.captured", item_id, case_id, details)
-        catalog.insert_item(
-            conn,
-            {
-                "id": item_id,
-                "case_id": case_id,
-                "seq": seq,
-                "kind": "capture",
-                "state": result.state,
-                "reason": result.reason,
-                "title": result.title,
-                "source": result.url,
-                "created_at": now,
-                "entry_index": entry.index,
-            },
-            arts,
+        item = _register(
+            writer,
+            case_id,
+            now,
+            kind="capture",
+            event="item.captured",
+            state=result.state,
+            reason=result.reason,
+            title=result.title,
+            source=result.url,
+            arts=arts,
+            details=details,
+            note=note,
         )
-        if note:
-            catalog.insert_note(conn, item_id, note, now, entry.index)
-        return AddedItem(catalog.get_item(conn, item_id), [])
+        return AddedItem(item, [])
