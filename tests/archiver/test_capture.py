@@ -15,7 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.web import FixturePki, FixtureWeb, make_test_pki
+from tests.support.web import CLIP, FixturePki, FixtureWeb, make_test_pki
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,15 @@ def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb
     assert item["state"] == "complete" and item["reason"] is None
     assert item["http_status"] == 200 and item["title"].startswith("Evidence page")
     roles = {a["role"] for a in item["artifacts"]}
-    assert roles == {"warc", "screenshot", "pdf", "dom", "text", "provenance", "certificates"}
+    assert roles == {"warc", "screenshot", "pdf", "dom", "text", "provenance", "certificates", "media"}
+    assert _artifact(item, "media").read_bytes() == CLIP  # the page's video, saved whole...
+    clips = [
+        b
+        for r, b in _records(_artifact(item, "warc"))
+        if r.rec_type == "response"
+        and r.rec_headers.get_header("WARC-Target-URI") == f"{https.url}/clip.webm"
+    ]
+    assert CLIP in clips  # ...and its whole response is in the WARC
     assert _artifact(item, "screenshot").read_bytes().startswith(b"\x89PNG")
     assert _artifact(item, "pdf").read_bytes().startswith(b"%PDF")
     text = _artifact(item, "text").read_text()

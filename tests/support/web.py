@@ -4,6 +4,7 @@ capture (gzip scripts, images, late fetches, lazy content, redirects, large and 
 Documented routes (all servers):
   /             HTML page: gzip and brotli scripts, CSS with a web font, images (one with srcset), an iframe,
                 a late fetch() 600 ms after load, lazy content far down
+  /clip.webm    a "video" the page embeds (saved whole as a media artifact)
   /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)   /app.br.js  brotli
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
@@ -42,6 +43,7 @@ PAGE = """<!doctype html>
 <img src="/img.png" width="32" height="32" alt="red square">
 <img srcset="/img-1x.png 1x, /img-2x.png 2x" src="/img-1x.png" width="16" height="16" alt="srcset">
 <iframe src="/frame.html" width="200" height="60"></iframe>
+<video src="/clip.webm" muted preload="metadata" width="160" height="90"></video>
 <p id="late">waiting</p>
 <div style="height: 3000px">spacer</div>
 <img src="/lazy.png" loading="lazy" width="16" height="16" alt="lazy">
@@ -67,6 +69,7 @@ STYLE = (
     b"@font-face { font-family: Fixture; src: url(/font.woff2) format('woff2'); }\n"
     b"h1 { font-family: Fixture, sans-serif; }\n"
 )
+CLIP = b"\x1aE\xdf\xa3" + bytes(range(256)) * 1200  # a WebM-looking 300 KB body (not playable)
 APP_BR = brotli.compress(b"window.brotliRan = true;\n" * 40)
 APP_JS = gzip.compress(b"document.title += ' (js ran)';\n" * 40, mtime=0)
 
@@ -123,6 +126,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/css", STYLE)
         elif path == "/font.woff2":
             self._send(200, "font/woff2", b"wOF2" + bytes(60))
+        elif path == "/clip.webm":
+            self._send(200, "video/webm", CLIP, (("Accept-Ranges", "none"),))
         elif path == "/frame.html":
             self._send(200, "text/html; charset=utf-8", FRAME)
         elif path in ("/img-1x.png", "/img-2x.png") or path == "/img.png":

@@ -11,7 +11,9 @@ import importlib.metadata
 import json
 import platform
 import socket
+import ssl
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,7 @@ class CaptureResult:
     title: str | None
     started: str
     ended: str
-    files: dict[str, tuple[Path, str]]  # role -> (file, media type)
+    files: list[tuple[str, Path, str]]  # (role, file, media type)
     provenance: dict[str, Any]
 
 
@@ -147,7 +149,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     started = utc_now()
     problems: list[str] = []
     page_info: dict[str, Any] = {"final_url": url, "http_status": None, "title": None}
-    files: dict[str, tuple[Path, str]] = {}
+    files: list[tuple[str, Path, str]] = []
     confdir = workdir / "recorder"
     spool = workdir / "spool"
     spool.mkdir(parents=True)
@@ -238,7 +240,8 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                     _handle_page(page, rec, opts, clock, problems)
                     page_info["final_url"] = page.url
                     page_info["title"] = page.title()
-                    files.update(_snapshots(page, workdir, writer, page.url, clock))
+                    files.extend(_snapshots(page, workdir, writer, page.url, clock))
+                    files.extend(_save_media(page, rec, confdir, (host, port), page_info, clock, problems))
                     _wait_quiet(rec, 0.3, clock.left(5))
                 context.close()
                 browser.close()
@@ -299,12 +302,12 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
         write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
     prov_path = workdir / "provenance.json"
     prov_path.write_bytes(prov_bytes)
-    files["provenance"] = (prov_path, "application/json")
+    files.append(("provenance", prov_path, "application/json"))
     if tls_main is not None:
         cert_path = workdir / "certificates.pem"
         cert_path.write_text("".join(tls_main["chain_pem"]))
-        files["certificates"] = (cert_path, "application/x-pem-file")
-    files["warc"] = (warc_path, "application/warc")
+        files.append(("certificates", cert_path, "application/x-pem-file"))
+    files.append(("warc", warc_path, "application/warc"))
     if opts.strict_tls and tls_main is not None and not tls_main["validation"]["valid"]:
         raise CaptureRefused(
             f"{url}: the server's certificate did not validate ({tls_main['validation']['error']})",
@@ -365,9 +368,9 @@ def _handle_page(page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, 
 
 def _snapshots(
     page: Any, workdir: Path, writer: Any, target: str, clock: _Clock
-) -> dict[str, tuple[Path, str]]:
+) -> list[tuple[str, Path, str]]:
     """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records."""
-    out: dict[str, tuple[Path, str]] = {}
+    out: list[tuple[str, Path, str]] = []
     shots: list[tuple[str, str, str, bytes]] = [
         ("screenshot", "screenshot.png", "image/png", page.screenshot(full_page=True)),
         ("pdf", "page.pdf", "application/pdf", page.pdf(print_background=True)),
@@ -382,7 +385,7 @@ def _snapshots(
     for role, name, media_type, data in shots:
         path = workdir / name
         path.write_bytes(data)
-        out[role] = (path, media_type)
+        out.append((role, path, media_type))
         write_resource(writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
     for i, frame in enumerate(page.frames[1:], start=1):
         try:
@@ -412,17 +415,67 @@ PAGE_TYPES = {
 
 
 def _resource_capture(
-    rec: Recorder, url: str, page_info: dict[str, Any], files: dict[str, tuple[Path, str]]
+    rec: Recorder, url: str, page_info: dict[str, Any], files: list[tuple[str, Path, str]]
 ) -> str | None:
     """A URL that is not a page: keep the resource itself (after its redirects) as the exhibit's file."""
     for hop, (path, media_type) in rec.kept.items():
         role = "media" if media_type.startswith(MEDIA_PREFIXES) else "document"
-        files[role] = (path, media_type)
+        files.append((role, path, media_type))
         page_info["final_url"] = hop
         page_info["http_status"] = next((e["status"] for e in rec.state.exchanges if e["url"] == hop), None)
         page_info["resource_media_type"] = media_type
         return None
     return _no_server_answer(rec, url) or f"the resource at {url} was not received"
+
+
+_MEDIA_URLS = """() => [...document.querySelectorAll('video, audio, video source, audio source')]
+  .map(m => m.currentSrc || m.src).filter(u => u && /^https?:/.test(u))"""
+MAX_MEDIA = 20
+
+
+def _save_media(
+    page: Any,
+    rec: Recorder,
+    confdir: Path,
+    proxy: tuple[str, int],
+    page_info: dict[str, Any],
+    clock: _Clock,
+    problems: list[str],
+) -> list[tuple[str, Path, str]]:
+    """Fetch each video and audio file the page uses, whole, through the recorder, and keep it.
+
+    The browser often loads media in ranges, or not at all until played; a full GET through the same
+    recorder puts the complete file in the WARC and in the exhibit. The bytes stream through this process
+    and are dropped here: the recorder spools them to disk."""
+    urls = list(dict.fromkeys(page.evaluate(_MEDIA_URLS)))[:MAX_MEDIA]
+    if not urls:
+        return []
+    ctx = ssl.create_default_context(cafile=str(confdir / "mitmproxy-ca-cert.pem"))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler(
+            {"http": f"http://{proxy[0]}:{proxy[1]}", "https": f"http://{proxy[0]}:{proxy[1]}"}
+        ),
+        urllib.request.HTTPSHandler(context=ctx),
+    )
+    headers = {"User-Agent": page_info.get("user_agent") or "", "Referer": page.url}
+    for url in urls:
+        rec.keep_urls.add(url)
+        try:
+            with opener.open(
+                urllib.request.Request(url, headers=headers), timeout=max(clock.left(), 1)
+            ) as resp:
+                while resp.read(1 << 20):
+                    if clock.left() <= 0:
+                        problems.append(f"time limit reached while saving media {url}")
+                        break
+        except (OSError, ValueError) as exc:
+            problems.append(f"media {url} could not be saved: {exc}")
+    _wait_quiet(rec, 0.2, clock.left(10))
+    return [
+        ("media", path, media_type)
+        for hop, (path, media_type) in rec.kept.items()
+        if hop in urls and media_type.startswith(MEDIA_PREFIXES)
+    ]
 
 
 def _no_server_answer(rec: Recorder, url: str) -> str | None:

@@ -171,7 +171,7 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
     """Store a capture's files as one exhibit and record ``item.captured`` with every digest."""
     catalog.check_case_id(case_id)
     stored: list[tuple[str, str, str, BlobDigest]] = []
-    for role, (path, media_type) in sorted(result.files.items()):
+    for role, path, media_type in result.files:
         stored.append((role, path.name, media_type, archive.blobs.ingest_file(path)))
     crash_point("after-blobs")
     with archive.appending() as writer:
