@@ -625,6 +625,12 @@ def parse_size(text: str) -> int:
     show_default=True,
     help="Seconds of network quiet that count as 'the page has finished' (late requests).",
 )
+@click.option(
+    "--public-ip-resolver",
+    default=None,
+    metavar="URL",
+    help="Opt in: record the capture's public IP, as this URL (answering with a bare IP) sees it.",
+)
 @click.option("--strict-tls", is_flag=True, help="Refuse a page whose certificate does not validate.")
 @click.option(
     "--ca-file",
@@ -643,6 +649,7 @@ def capture(
     timeout: float,
     max_size: str,
     settle: float,
+    public_ip_resolver: str | None,
     strict_tls: bool,
     ca_file: Path | None,
     as_json: bool,
@@ -664,6 +671,8 @@ def capture(
     catalog.check_case_id(case_id)
     for url in urls:
         check_url(url)
+    if public_ip_resolver:
+        check_url(public_ip_resolver)
     if proxy and not proxy.startswith(PROXY_SCHEMES):
         raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
     limit = parse_size(max_size)
@@ -677,6 +686,7 @@ def capture(
         operator=archive.config.operator,
         case=case_id,
         settle=settle,
+        public_ip_resolver=public_ip_resolver,
     )
     out: list[dict[str, Any]] = []
     for url in urls:

@@ -126,6 +126,7 @@ def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb
 
     prov = json.loads(_artifact(item, "provenance").read_text())
     assert prov["state"] == "complete" and prov["final_url"] == f"{https.url}/"
+    assert prov["public_ip"] is None  # never asked without the user's opt-in
     assert prov["main_origin_tls"]["validation"]["valid"] is True
     assert prov["versions"]["chromium"] and prov["versions"]["mitmproxy"]
     assert prov["exchanges_count"] >= 5 and prov["operator"] == "Capture Tester"
@@ -159,7 +160,15 @@ def test_bad_certificate_is_captured_and_said(archive_ready: Cli, pki: FixturePk
 
 def test_redirect_hops_are_separate_exchanges(archive_ready: Cli) -> None:
     with FixtureWeb() as web:
-        res = archive_ready("capture", f"{web.url}/redirect", "--case", "C1", "--json")
+        res = archive_ready(
+            "capture",
+            f"{web.url}/redirect",
+            "--case",
+            "C1",
+            "--json",
+            "--public-ip-resolver",
+            f"{web.url}/ip",
+        )
     assert res.exit_code == 0, res.stderr
     [item] = res.json()
     assert item["final_url"] == f"{web.url}/"
@@ -169,6 +178,9 @@ def test_redirect_hops_are_separate_exchanges(archive_ready: Cli) -> None:
         if r.rec_type == "response"
     }
     assert statuses[f"{web.url}/redirect"] == "302" and statuses[f"{web.url}/"] == "200"
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert prov["public_ip"] == {"resolver": f"{web.url}/ip", "address": "203.0.113.7", "error": None}
+    assert statuses[f"{web.url}/ip"] == "200"  # asked over the capture's own route, in the WARC
 
 
 def test_unreachable_host_is_a_failed_capture_with_its_record(archive_ready: Cli) -> None:

@@ -4,6 +4,7 @@ capture (gzip scripts, images, late fetches, lazy content, redirects, large and 
 Documented routes (all servers):
   /             HTML page: gzip and brotli scripts, CSS with a web font, images (one with srcset), an iframe,
                 a late fetch() 600 ms after load, lazy content far down
+  /ip           answers 203.0.113.7, like a what-is-my-IP service
   /clip.webm    a "video" the page embeds (saved whole as a media artifact)
   /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)   /app.br.js  brotli
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
@@ -126,6 +127,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/css", STYLE)
         elif path == "/font.woff2":
             self._send(200, "font/woff2", b"wOF2" + bytes(60))
+        elif path == "/ip":
+            self._send(200, "text/plain", b"203.0.113.7\n")
         elif path == "/clip.webm":
             self._send(200, "video/webm", CLIP, (("Accept-Ranges", "none"),))
         elif path == "/frame.html":

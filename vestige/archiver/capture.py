@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import ipaddress
 import json
 import platform
 import socket
@@ -47,6 +48,7 @@ class CaptureOptions:
     resolve: dict[str, tuple[str, int]] = field(default_factory=dict)  # host[:port] -> (ip, port)
     operator: str = ""
     case: str = ""
+    public_ip_resolver: str | None = None  # opt-in: a URL answering with the caller's IP address
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,7 @@ class CaptureOptions:
             "strict_tls": self.strict_tls,
             "settle_s": self.settle,
             "extra_ca": str(self.extra_ca) if self.extra_ca else None,
+            "public_ip_resolver": self.public_ip_resolver,
         }
 
 
@@ -158,6 +161,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     failed: str | None = None
     browser_version: str | None = None
     events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
+    public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
     with open(warc_path, "wb") as warc_fp:
         writer = open_writer(warc_fp)
         rec = Recorder(
@@ -242,6 +246,8 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                     page_info["title"] = page.title()
                     files.extend(_snapshots(page, workdir, writer, page.url, clock))
                     files.extend(_save_media(page, rec, confdir, (host, port), page_info, clock, problems))
+                if opts.public_ip_resolver:
+                    public_ip = _public_ip(opts.public_ip_resolver, confdir, (host, port), clock)
                     _wait_quiet(rec, 0.3, clock.left(5))
                 context.close()
                 browser.close()
@@ -272,7 +278,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
             "operator": opts.operator,
             "case": opts.case,
             "host": _host(),
-            "public_ip": None,
+            "public_ip": public_ip,
             "user_agent": page_info.get("user_agent"),
             "viewport": VIEWPORT,
             "browser_executable": locals().get("executable"),
@@ -433,6 +439,28 @@ _MEDIA_URLS = """() => [...document.querySelectorAll('video, audio, video source
 MAX_MEDIA = 20
 
 
+def _recorder_opener(confdir: Path, proxy: tuple[str, int]) -> urllib.request.OpenerDirector:
+    """A urllib opener whose traffic goes through the recorder (and so into the WARC)."""
+    ctx = ssl.create_default_context(cafile=str(confdir / "mitmproxy-ca-cert.pem"))
+    via = f"http://{proxy[0]}:{proxy[1]}"
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": via, "https": via}), urllib.request.HTTPSHandler(context=ctx)
+    )
+
+
+def _public_ip(resolver: str, confdir: Path, proxy: tuple[str, int], clock: _Clock) -> dict[str, Any]:
+    """Ask the user's chosen resolver for the capture's public address, over the capture's own route."""
+    try:
+        with _recorder_opener(confdir, proxy).open(resolver, timeout=max(clock.left(15), 1)) as resp:
+            text = resp.read(200).decode("utf-8", "replace").strip()
+    except (OSError, ValueError) as exc:
+        return {"resolver": resolver, "address": None, "error": str(exc)}
+    try:
+        return {"resolver": resolver, "address": str(ipaddress.ip_address(text)), "error": None}
+    except ValueError:
+        return {"resolver": resolver, "address": None, "error": f"not an IP address: {text[:60]!r}"}
+
+
 def _save_media(
     page: Any,
     rec: Recorder,
@@ -450,13 +478,7 @@ def _save_media(
     urls = list(dict.fromkeys(page.evaluate(_MEDIA_URLS)))[:MAX_MEDIA]
     if not urls:
         return []
-    ctx = ssl.create_default_context(cafile=str(confdir / "mitmproxy-ca-cert.pem"))
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler(
-            {"http": f"http://{proxy[0]}:{proxy[1]}", "https": f"http://{proxy[0]}:{proxy[1]}"}
-        ),
-        urllib.request.HTTPSHandler(context=ctx),
-    )
+    opener = _recorder_opener(confdir, proxy)
     headers = {"User-Agent": page_info.get("user_agent") or "", "Referer": page.url}
     for url in urls:
         rec.keep_urls.add(url)
