@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 V=".venv/bin/vestige"
-ARCHIVE="demo-archive"
+ARCHIVE="${DEMO_ARCHIVE:-demo-archive}"
 if [ -e "$ARCHIVE" ]; then
   # Only ever remove an archive this script made.
   grep -q '"operator": "Vestige demo"' "$ARCHIVE/config.json" 2>/dev/null || {
@@ -21,10 +21,10 @@ echo; echo "== vestige capture (a bundled demo page served on 127.0.0.1)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory demo/site >/dev/null 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
+trap 'kill $SERVER 2>/dev/null || true' EXIT
 sleep 0.5
 $V capture "http://127.0.0.1:$PORT/index.html" --case DEMO-UKR --note "official notice (demo page)"
-kill $SERVER 2>/dev/null
+kill $SERVER 2>/dev/null || true
 echo; echo "== vestige list"
 $V list
 echo; echo "== vestige verify"
@@ -34,5 +34,5 @@ $V ledger log
 echo; echo "== vestige ledger checkpoint"
 $V ledger checkpoint
 echo
-echo "Evidence is in $(pwd)/$ARCHIVE (blobs under blobs/sha256, signed checkpoints under checkpoints/)."
+echo "Evidence is in $(realpath "$ARCHIVE") (blobs under blobs/sha256, signed checkpoints under checkpoints/)."
 echo "Try: VESTIGE_ARCHIVE=$ARCHIVE $V show DEMO-UKR-0004   (the capture: WARC, screenshot, PDF, DOM, text)"
