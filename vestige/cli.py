@@ -27,6 +27,7 @@ from .store.ingest import add_files, add_note
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
 
@@ -516,7 +517,7 @@ def tsa() -> None:
 @click.argument("url")
 @click.option(
     "--ca-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="PEM trust anchor(s) for this TSA's certificates.",
 )
@@ -634,7 +635,7 @@ def parse_size(text: str) -> int:
 @click.option("--strict-tls", is_flag=True, help="Refuse a page whose certificate does not validate.")
 @click.option(
     "--ca-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="Extra trust anchors (PEM) for validating servers' certificates.",
 )

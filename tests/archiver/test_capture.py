@@ -15,6 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
+from tests.support.net import free_port, wait_for_port
 from tests.support.web import CLIP, FixturePki, FixtureWeb, make_test_pki
 
 pytestmark = pytest.mark.slow
@@ -245,15 +246,7 @@ def test_non_html_url_is_captured_as_the_resource(archive_ready: Cli) -> None:
 
 
 def test_upstream_proxy_carries_all_capture_traffic(archive_ready: Cli, tmp_path: Path) -> None:
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     mitmdump = Path(sys.executable).with_name("mitmdump")
     log = tmp_path / "upstream.log"
     with open(log, "wb") as out:
@@ -273,12 +266,7 @@ def test_upstream_proxy_carries_all_capture_traffic(archive_ready: Cli, tmp_path
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         with FixtureWeb() as web:
             res = archive_ready(
                 "capture", f"{web.url}/", "--case", "C1", "--proxy", f"http://127.0.0.1:{port}", "--json"
@@ -363,31 +351,10 @@ def test_killed_capture_registers_nothing_and_is_cleaned(
     assert list((archive_root / "tmp").iterdir()) == []  # cleaned by the next write
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_port(port: int) -> None:
-    import socket
-    import time
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
-
-
 def test_socks5_upstream_carries_all_capture_traffic(
     archive_ready: Cli, tmp_path: Path, https: FixtureWeb, pki: FixturePki
 ) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "socks.log"
     pproxy = Path(sys.executable).with_name("pproxy")
     with open(log, "wb") as out:
@@ -395,7 +362,7 @@ def test_socks5_upstream_carries_all_capture_traffic(
             [str(pproxy), "-l", f"socks5://127.0.0.1:{port}", "-v"], stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        _wait_port(port)
+        wait_for_port(port)
         with FixtureWeb() as plain:
             res = archive_ready(
                 "capture",
@@ -424,7 +391,7 @@ def test_socks5_upstream_carries_all_capture_traffic(
 
 def test_unreachable_socks5_proxy_fails_the_capture(archive_ready: Cli, https: FixtureWeb) -> None:
     res = archive_ready(
-        "capture", f"{https.url}/", "--case", "C1", "--proxy", f"socks5://127.0.0.1:{_free_port()}", "--json"
+        "capture", f"{https.url}/", "--case", "C1", "--proxy", f"socks5://127.0.0.1:{free_port()}", "--json"
     )
     assert res.exit_code == 1
     [item] = res.json()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,16 +13,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
+from tests.support.net import free_port, wait_for_port
 from tests.support.web import FixturePki, FixtureWeb, make_test_pki
 
 pytestmark = pytest.mark.slow
 REPLAY_BIN = Path(__file__).parents[2] / ".venv-replay" / "bin"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def wayback(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     subprocess.run(
         [str(REPLAY_BIN / "wb-manager"), "init", "evidence"], cwd=root, check=True, capture_output=True
     )
-    port = _free_port()
+    port = free_port()
     yield root, port
 
 
@@ -79,7 +73,7 @@ def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[P
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(port)
+        wait_for_port(port)
         for uri in (
             f"{web.url}/",
             f"{web.url}/app.js",
@@ -96,16 +90,6 @@ def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[P
     finally:
         server.terminate()
         server.wait(10)
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("pywb did not start")
 
 
 def _get(url: str) -> tuple[int, bytes]:
