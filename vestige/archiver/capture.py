@@ -162,6 +162,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     browser_version: str | None = None
     events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
     public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
+    executable: str | None = None
     with open(warc_path, "wb") as warc_fp:
         writer = open_writer(warc_fp)
         rec = Recorder(
@@ -195,20 +196,21 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                     args=launch_args([f"--ignore-certificate-errors-spki-list={ca_spki_hash(confdir)}"]),
                 )
                 browser_version = browser.version
-                write_warcinfo(
-                    writer,
-                    warc_path.name,
-                    {
-                        "software": f"Vestige {__version__}",
-                        "format": "WARC File Format 1.1",
-                        "operator": opts.operator,
-                        "case": opts.case,
-                        "host": socket.gethostname(),
-                        "versions": json.dumps(_versions(browser_version)),
-                        "options": json.dumps(opts.to_json()),
-                        "isPartOf": url,
-                    },
-                )
+                with rec.lock:
+                    write_warcinfo(
+                        writer,
+                        warc_path.name,
+                        {
+                            "software": f"Vestige {__version__}",
+                            "format": "WARC File Format 1.1",
+                            "operator": opts.operator,
+                            "case": opts.case,
+                            "host": socket.gethostname(),
+                            "versions": json.dumps(_versions(browser_version)),
+                            "options": json.dumps(opts.to_json()),
+                            "isPartOf": url,
+                        },
+                    )
                 context = browser.new_context(
                     proxy={"server": f"http://{host}:{port}"},
                     ignore_https_errors=True,  # the browser talks only to the recorder
@@ -244,7 +246,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
                     _handle_page(page, rec, opts, clock, problems)
                     page_info["final_url"] = page.url
                     page_info["title"] = page.title()
-                    files.extend(_snapshots(page, workdir, writer, page.url, clock))
+                    files.extend(_snapshots(page, workdir, rec, page.url))
                     files.extend(_save_media(page, rec, confdir, (host, port), page_info, clock, problems))
                 if opts.public_ip_resolver:
                     public_ip = _public_ip(opts.public_ip_resolver, confdir, (host, port), clock)
@@ -281,7 +283,7 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
             "public_ip": public_ip,
             "user_agent": page_info.get("user_agent"),
             "viewport": VIEWPORT,
-            "browser_executable": locals().get("executable"),
+            "browser_executable": executable,
             "versions": _versions(browser_version),
             "options": opts.to_json(),
             "proxy_mode": mode,
@@ -372,10 +374,10 @@ def _handle_page(page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, 
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
-def _snapshots(
-    page: Any, workdir: Path, writer: Any, target: str, clock: _Clock
-) -> list[tuple[str, Path, str]]:
-    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records."""
+def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
+    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records.
+
+    Records are written under the recorder's lock: late exchanges may be written at the same time."""
     out: list[tuple[str, Path, str]] = []
     shots: list[tuple[str, str, str, bytes]] = [
         ("screenshot", "screenshot.png", "image/png", page.screenshot(full_page=True)),
@@ -392,20 +394,22 @@ def _snapshots(
         path = workdir / name
         path.write_bytes(data)
         out.append((role, path, media_type))
-        write_resource(writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
+        with rec.lock:
+            write_resource(rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
     for i, frame in enumerate(page.frames[1:], start=1):
         try:
             html = frame.content().encode()
         except Exception:  # a detached frame has no content left to record
             continue
-        write_resource(
-            writer,
-            f"urn:vestige:dom:{frame.url}#frame{i}",
-            "text/html; charset=utf-8",
-            html,
-            len(html),
-            target,
-        )
+        with rec.lock:
+            write_resource(
+                rec.writer,
+                f"urn:vestige:dom:{frame.url}#frame{i}",
+                "text/html; charset=utf-8",
+                html,
+                len(html),
+                target,
+            )
     return out
 
 
