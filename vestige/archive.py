@@ -364,6 +364,10 @@ class Archive:
             )
         return writer
 
+    def kept_checkpoint_files(self) -> dict[int, Path]:
+        """The checkpoint files on disk, by tree size."""
+        return {int(p.stem): p for p in self.checkpoints_dir.glob("*.txt") if p.stem.isdigit()}
+
     def checkpoint_file(self, size: int) -> Path:
         return self.checkpoints_dir / f"{size:012d}.txt"
 
@@ -382,8 +386,7 @@ class Archive:
         but a deletion, and verification must report it.
         """
         removed = self.blobs.clean_stale_temp()
-        on_disk = [int(p.stem) for p in self.checkpoints_dir.glob("*.txt") if p.stem.isdigit()]
-        newest_file = max(on_disk, default=-1)
+        newest_file = max(self.kept_checkpoint_files(), default=-1)
         written = 0
         with self.reading() as conn:
             for cp in LedgerReader(conn).checkpoints():

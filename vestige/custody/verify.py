@@ -240,10 +240,6 @@ def _check_key(archive: Archive, keys: dict[str, bytes], check: Check) -> bytes 
     return registered
 
 
-def kept_checkpoint_files(archive: Archive) -> dict[int, Path]:
-    return {int(p.stem): p for p in archive.checkpoints_dir.glob("*.txt") if p.stem.isdigit()}
-
-
 def _check_signed(
     archive: Archive,
     subject: str,
@@ -638,7 +634,7 @@ def verify_archive(archive: Archive, item_ids: Sequence[str] | None = None) -> V
     report = VerifyReport(None if whole else list(item_ids or []), checks)
     # List the kept files before the snapshot starts: a file is written only after its row commits, so
     # every file listed has its row in the snapshot, and a concurrent append cannot look like tampering.
-    files = kept_checkpoint_files(archive) if whole else {}
+    files = archive.kept_checkpoint_files() if whole else {}
     with archive.reading() as conn:
         reader = LedgerReader(conn)
         stored = reader.checkpoints()
