@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import concurrent.futures
+import contextlib
 import errno
 import getpass
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -634,6 +637,14 @@ def parse_size(text: str) -> int:
 )
 @click.option("--strict-tls", is_flag=True, help="Refuse a page whose certificate does not validate.")
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Captures at once, in one shared browser (one context each).",
+)
+@click.option(
     "--ca-file",
     type=EXISTING_FILE,
     default=None,
@@ -653,6 +664,7 @@ def capture(
     public_ip_resolver: str | None,
     strict_tls: bool,
     ca_file: Path | None,
+    jobs: int,
     as_json: bool,
 ) -> int:
     """Capture web pages with a real browser through a recording proxy into WARC evidence.
@@ -665,8 +677,7 @@ def capture(
     Example:
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
     """
-    from .archiver.capture import PROXY_SCHEMES, CaptureOptions, capture_url, check_url
-    from .store.ingest import add_capture
+    from .archiver.capture import PROXY_SCHEMES, CaptureOptions, check_url
 
     archive = _archive(ctx)
     catalog.check_case_id(case_id)
@@ -689,30 +700,78 @@ def capture(
         settle=settle,
         public_ip_resolver=public_ip_resolver,
     )
-    out: list[dict[str, Any]] = []
-    for url in urls:
-        with archive.blobs.work_dir("capture-") as work:
-            result = capture_url(url, opts, work)
-            item = add_capture(archive, result, case_id, note).item
-        row = {
-            "id": item.id,
-            "url": url,
-            "final_url": result.final_url,
-            "state": result.state,
-            "reason": result.reason,
-            "http_status": result.http_status,
-            "title": result.title,
-            "artifacts": [a.to_json(archive.root) for a in item.artifacts],
-        }
-        out.append(row)
-        if not as_json:
-            click.echo(
-                f"{item.id}  {result.state:<8} {result.http_status or '-'}  {url}"
-                + (f"\n  reason: {result.reason}" if result.reason else "")
-            )
+    rows = asyncio.run(_capture_batch(archive, urls, opts, case_id, note, jobs, as_json))
+    out = [rows[i] for i in range(len(urls))]
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     return errors.EXIT_OK if all(r["state"] == "complete" for r in out) else errors.EXIT_PROBLEM
+
+
+async def _capture_batch(
+    archive: Archive,
+    urls: tuple[str, ...],
+    opts: Any,
+    case_id: str,
+    note: str | None,
+    jobs: int,
+    as_json: bool,
+) -> dict[int, dict[str, Any]]:
+    """Capture ``urls`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
+
+    Each capture's scratch directory lives until its exhibit is stored (or refused), then goes."""
+    from .archiver.capture import CaptureJob, capture_all
+    from .store.ingest import add_capture
+
+    rows: dict[int, dict[str, Any]] = {}
+    scratch_dirs: dict[int, contextlib.AbstractContextManager[Path]] = {}
+    position: dict[int, int] = {}  # id(job) -> index in urls
+
+    def make_jobs() -> Iterator[CaptureJob]:
+        for i, url in enumerate(urls):
+            holder = archive.blobs.work_dir("capture-")
+            job = CaptureJob(url, opts, holder.__enter__())
+            scratch_dirs[i] = holder
+            position[id(job)] = i
+            yield job
+
+    loop = asyncio.get_running_loop()
+    with (
+        archive.blobs.work_dir("session-") as scratch,
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vestige-ingest") as ingest,
+    ):
+        try:
+            async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs):
+                i = position[id(job)]
+                try:
+                    if isinstance(outcome, errors.VestigeError):  # --strict-tls: nothing is kept
+                        click.echo(f"vestige: error: {outcome.diagnostics()}", err=True)
+                        rows[i] = {"id": None, "url": job.url, "state": "refused", "reason": str(outcome)}
+                    else:
+                        item = (
+                            await loop.run_in_executor(ingest, add_capture, archive, outcome, case_id, note)
+                        ).item
+                        rows[i] = {
+                            "id": item.id,
+                            "url": job.url,
+                            "final_url": outcome.final_url,
+                            "state": outcome.state,
+                            "reason": outcome.reason,
+                            "http_status": outcome.http_status,
+                            "title": outcome.title,
+                            "artifacts": [a.to_json(archive.root) for a in item.artifacts],
+                        }
+                finally:
+                    scratch_dirs.pop(i).__exit__(None, None, None)
+                if not as_json:
+                    r = rows[i]
+                    click.echo(
+                        f"{r['id'] or '-'}  {r['state']:<8} {r.get('http_status') or '-'}  {job.url}"
+                        + (f"\n  reason: {r['reason']}" if r["reason"] else "")
+                    )
+        finally:
+            for holder in scratch_dirs.values():  # captures cut short: their scratch goes too
+                holder.__exit__(None, None, None)
+    return rows
 
 
 def main() -> None:

@@ -398,3 +398,42 @@ def test_unreachable_socks5_proxy_fails_the_capture(archive_ready: Cli, https: F
     assert item["state"] == "failed"
     prov = json.loads(_artifact(item, "provenance").read_text())
     assert any("SOCKS5" in str(f["error"]) for f in prov["failed_exchanges"])
+
+
+def test_parallel_captures_share_one_browser_and_keep_apart(
+    archive_ready: Cli, https: FixtureWeb, pki: FixturePki
+) -> None:
+    """--jobs 2: one browser, one context and one recorder listener per capture; no traffic crosses."""
+    paths = ["/", "/doc.pdf", "/hostile", "/redirect", "/missing"]
+    res = archive_ready(
+        "capture", *[f"{https.url}{p}" for p in paths], "--case", "C1", "--ca-file", str(pki.ca_pem),
+        "--jobs", "2", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stdout + res.stderr
+    items = res.json()
+    assert [i["url"] for i in items] == [f"{https.url}{p}" for p in paths]  # in the order asked
+    assert len({i["id"] for i in items}) == len(paths)
+    assert all(i["state"] == "complete" for i in items), [i["reason"] for i in items]
+    browsers = set()
+    for path, item in zip(paths, items, strict=True):
+        uris = {
+            r.rec_headers.get_header("WARC-Target-URI").removeprefix(https.url)
+            for r, _ in _records(_artifact(item, "warc"))
+            if r.rec_type in ("request", "response")
+        }
+        prov = json.loads(_artifact(item, "provenance").read_text())
+        browsers.add(prov["browser_session"])
+        assert {e["url"].removeprefix(https.url) for e in prov["exchanges"]} == uris
+        uris.discard("/favicon.ico")  # the browser asks for it on its own
+        if path == "/doc.pdf":
+            assert uris == {"/doc.pdf"}
+        elif path == "/missing":
+            assert uris == {"/missing"}
+        elif path == "/redirect":  # the hop and the page it leads to, with the page's own resources
+            assert {"/redirect", "/", "/late.json"} <= uris and "/doc.pdf" not in uris
+        elif path == "/":
+            assert "/late.json" in uris and not uris & {"/doc.pdf", "/redirect", "/missing", "/hostile"}
+        else:  # the hostile page's pop-up traffic is its own
+            assert "/hostile" in uris and not uris & {"/doc.pdf", "/redirect", "/missing", "/late.json"}
+    assert len(browsers) == 1
+    assert archive_ready("verify", "--no-record").exit_code == 0

@@ -6,6 +6,7 @@ The result is a directory of files (WARC, screenshot, PDF, DOM, text, certificat
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.metadata
 import ipaddress
@@ -15,6 +16,8 @@ import socket
 import ssl
 import time
 import urllib.request
+import uuid
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from ..clock import utc_now
 from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
-from .recorder import Limits, ProxyThread, Recorder, ca_spki_hash
+from .recorder import Limits, Recorder, RecordingProxy, ca_spki_hash
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
 from .warc import open_writer, write_metadata, write_resource, write_warcinfo
@@ -125,14 +128,14 @@ class _Clock:
         return min(left, cap) if cap is not None else left
 
 
-def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
+async def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
     """Wait until no exchange is in flight and none started for ``quiet`` seconds."""
     end = time.monotonic() + limit
     while time.monotonic() < end:
         st = rec.state
         if not st.inflight and time.monotonic() - st.last_activity >= quiet:
             return True
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     return False
 
 
@@ -142,155 +145,240 @@ _PLAY = """() => { for (const m of document.querySelectorAll('video, audio')) {
   m.muted = true; const p = m.play(); if (p) p.catch(() => {}); } }"""
 
 
-def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
-    """Capture ``url`` into files under ``workdir``; always returns, with state and reason."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+class CaptureSession:
+    """One Chromium and one recording proxy shared by the captures of a run.
 
-    check_url(url)
-    clock = _Clock(opts.timeout)
-    started = utc_now()
-    problems: list[str] = []
-    page_info: dict[str, Any] = {"final_url": url, "http_status": None, "title": None}
-    files: list[tuple[str, Path, str]] = []
-    confdir = workdir / "recorder"
-    spool = workdir / "spool"
-    spool.mkdir(parents=True)
-    warc_path = workdir / "capture.warc.gz"
-    trust = trust_store(opts.extra_ca)
-    failed: str | None = None
-    browser_version: str | None = None
-    events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
-    public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
-    executable: str | None = None
-    with open(warc_path, "wb") as warc_fp:
-        writer = open_writer(warc_fp)
-        rec = Recorder(
-            writer, trust, spool, Limits(opts.max_resource_bytes, opts.max_total_bytes), opts.resolve
-        )
-        bridge: SocksBridge | None = None
-        if opts.proxy and opts.proxy.startswith(SOCKS_SCHEMES):
-            bridge = SocksBridge(opts.proxy)
-            bhost, bport = bridge.start()
-            mode = [f"upstream:http://{bhost}:{bport}"]
-        else:
-            mode = [f"upstream:{opts.proxy}"] if opts.proxy else ["regular"]
-        proxy = ProxyThread(
-            {
-                "listen_host": "127.0.0.1",
-                "listen_port": 0,
-                "confdir": str(confdir),
-                "ssl_insecure": True,  # the recorder validates certificates itself and records the result
-                "mode": mode,
-                "connection_strategy": "eager",
-            },
-            rec,
-        )
-        host, port = proxy.start()
+    Each capture gets its own browser context and its own proxy listener (so its own WARC, limits and
+    upstream proxy); several run at once on one event loop. ``scratch`` holds the recorder's CA."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.confdir = scratch / "recorder"
+        self.proxy = RecordingProxy(self.confdir)
+        self._pw_manager: Any = None
+        self.pw: Any = None
+        self.browser: Any = None
+        self.executable: str | None = None
+        self.browser_version: str | None = None
+        self._launching = asyncio.Lock()
+        self.id = uuid.uuid4().hex
+
+    async def __aenter__(self) -> CaptureSession:
+        from playwright.async_api import async_playwright
+
+        await asyncio.to_thread(self.proxy.start)
         try:
-            with sync_playwright() as pw:
-                executable = find_chromium(pw)
-                browser = pw.chromium.launch(
-                    executable_path=executable,
-                    headless=True,
-                    args=launch_args([f"--ignore-certificate-errors-spki-list={ca_spki_hash(confdir)}"]),
-                )
-                browser_version = browser.version
-                with rec.lock:
-                    write_warcinfo(
-                        writer,
-                        warc_path.name,
-                        {
-                            "software": f"Vestige {__version__}",
-                            "format": "WARC File Format 1.1",
-                            "operator": opts.operator,
-                            "case": opts.case,
-                            "host": socket.gethostname(),
-                            "versions": json.dumps(_versions(browser_version)),
-                            "options": json.dumps(opts.to_json()),
-                            "isPartOf": url,
-                        },
-                    )
-                context = browser.new_context(
-                    proxy={"server": f"http://{host}:{port}"},
-                    ignore_https_errors=True,  # the browser talks only to the recorder
-                    viewport=VIEWPORT,
-                )
-                events = _watch(context)
-                page = context.new_page()
-                page.on("crash", lambda _page: events["crashed"].append(True))
-                page_info["user_agent"] = page.evaluate("navigator.userAgent")
-                rec.keep_urls.add(url)
-                download = False
-                try:
-                    resp = page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
-                    page_info["http_status"] = resp.status if resp else None
-                    media_type = (resp.headers.get("content-type", "") if resp else "").split(";")[0]
-                    download = bool(media_type) and media_type.strip().lower() not in PAGE_TYPES
-                except PlaywrightError as exc:
-                    message = str(exc).splitlines()[0]
-                    if "Download is starting" in message:
-                        download = True  # not a page: the resource itself is the evidence
-                    elif "Timeout" in message:
-                        problems.append("the page did not finish loading in time")
-                    else:
-                        failed = f"navigation failed: {message}"
-                if download:
-                    if not _wait_quiet(rec, opts.settle, clock.left()):
-                        problems.append("the download did not finish in time")
-                    failed = _resource_capture(rec, url, page_info, files)
-                elif failed is None:
-                    failed = _no_server_answer(rec, page.url)
-                if failed is None and not download:
-                    crash_point("capture-loaded")
-                    _handle_page(page, rec, opts, clock, problems)
-                    page_info["final_url"] = page.url
-                    page_info["title"] = page.title()
-                    files.extend(_snapshots(page, workdir, rec, page.url))
-                    files.extend(_save_media(page, rec, confdir, (host, port), page_info, clock, problems))
-                if opts.public_ip_resolver:
-                    public_ip = _public_ip(opts.public_ip_resolver, confdir, (host, port), clock)
-                    _wait_quiet(rec, 0.3, clock.left(5))
-                context.close()
-                browser.close()
+            self._pw_manager = async_playwright()
+            self.pw = await self._pw_manager.__aenter__()
+            self.executable = find_chromium(self.pw)
+            await self._launch()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        try:
+            if self.browser is not None:
+                with contextlib.suppress(Exception):  # a crashed browser is already gone
+                    await self.browser.close()
+            if self._pw_manager is not None:
+                await self._pw_manager.__aexit__(None, None, None)
         finally:
-            proxy.stop()
-            if bridge is not None:
-                bridge.stop()
-                rec.state.failures.extend(bridge.failures)
-        ended = utc_now()
-        if events["crashed"] and failed is None:
-            failed = "the page's renderer crashed"
+            await asyncio.to_thread(self.proxy.stop)
+
+    async def _launch(self) -> None:
+        self.browser = await self.pw.chromium.launch(
+            executable_path=self.executable,
+            headless=True,
+            args=launch_args([f"--ignore-certificate-errors-spki-list={ca_spki_hash(self.confdir)}"]),
+        )
+        self.browser_version = self.browser.version
+
+    async def _live_browser(self) -> Any:
+        """The shared browser, launched again if it died under an earlier capture."""
+        async with self._launching:
+            if not self.browser.is_connected():
+                await self._launch()
+        return self.browser
+
+    async def capture(self, url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
+        """Capture ``url`` into files under ``workdir``; always returns, with state and reason."""
+        check_url(url)
+        spool = workdir / "spool"
+        spool.mkdir(parents=True)
+        warc_path = workdir / "capture.warc.gz"
+        with open(warc_path, "wb") as warc_fp:
+            writer = open_writer(warc_fp)
+            rec = Recorder(
+                writer,
+                trust_store(opts.extra_ca),
+                spool,
+                Limits(opts.max_resource_bytes, opts.max_total_bytes),
+                opts.resolve,
+            )
+            run = _Run(self, url, opts, workdir, rec)
+            await run.record()
+            prov_bytes = run.provenance_bytes()
+            write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
+        return run.result(warc_path, prov_bytes)
+
+
+class _Run:
+    """One capture in a session: the browser context, the proxy listener, the page, what happened."""
+
+    def __init__(self, session: CaptureSession, url: str, opts: CaptureOptions, workdir: Path, rec: Recorder):
+        self.session = session
+        self.url = url
+        self.opts = opts
+        self.workdir = workdir
+        self.rec = rec
+        self.clock = _Clock(opts.timeout)
+        self.started = utc_now()
+        self.ended = self.started
+        self.problems: list[str] = []
+        self.page_info: dict[str, Any] = {"final_url": url, "http_status": None, "title": None}
+        self.files: list[tuple[str, Path, str]] = []
+        self.failed: str | None = None
+        self.events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
+        self.public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
+        self.bridge: SocksBridge | None = None
+        self.mode: list[str] = []
+        self.listener: tuple[str, int] | None = None
+
+    async def record(self) -> None:
+        opts, rec, session = self.opts, self.rec, self.session
+        upstream: str | None = opts.proxy
+        if opts.proxy and opts.proxy.startswith(SOCKS_SCHEMES):
+            self.bridge = SocksBridge(opts.proxy)
+            bhost, bport = self.bridge.start()
+            upstream = f"http://{bhost}:{bport}"
+        self.mode = [f"upstream:{upstream}"] if upstream else ["regular"]
+        context: Any = None
+        try:
+            self.listener = host, port = await session.proxy.add_listener(rec, upstream)
+            browser = await session._live_browser()
+            with rec.lock:
+                write_warcinfo(
+                    rec.writer,
+                    "capture.warc.gz",
+                    {
+                        "software": f"Vestige {__version__}",
+                        "format": "WARC File Format 1.1",
+                        "operator": opts.operator,
+                        "case": opts.case,
+                        "host": socket.gethostname(),
+                        "versions": json.dumps(_versions(session.browser_version)),
+                        "options": json.dumps(opts.to_json()),
+                        "isPartOf": self.url,
+                    },
+                )
+            context = await browser.new_context(
+                proxy={"server": f"http://{host}:{port}"},
+                ignore_https_errors=True,  # the browser talks only to the recorder
+                viewport=VIEWPORT,
+            )
+            self.events = _watch(context)
+            page = await context.new_page()
+            page.on("crash", lambda _page: self.events["crashed"].append(True))
+            self.page_info["user_agent"] = await page.evaluate("navigator.userAgent")
+            await self._visit(page)
+            if opts.public_ip_resolver:
+                self.public_ip = await asyncio.to_thread(
+                    _public_ip, opts.public_ip_resolver, session.confdir, self.listener, self.clock
+                )
+                await _wait_quiet(rec, 0.3, self.clock.left(5))
+        finally:
+            if context is not None:
+                with contextlib.suppress(Exception):  # the browser may have died with the page
+                    await context.close()
+            if self.listener is not None:
+                # Let the recorder see the closed connections (a cut-off body is written as such)
+                # before its listener goes.
+                await _wait_quiet(rec, 0, 3)
+                await session.proxy.remove_listener(self.listener[1])
+            if self.bridge is not None:
+                self.bridge.stop()
+                rec.state.failures.extend(self.bridge.failures)
+        self.ended = utc_now()
+
+    async def _visit(self, page: Any) -> None:
+        from playwright.async_api import Error as PlaywrightError
+
+        rec, url, clock = self.rec, self.url, self.clock
+        rec.keep_urls.add(url)
+        download = False
+        try:
+            resp = await page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
+            self.page_info["http_status"] = resp.status if resp else None
+            media_type = (resp.headers.get("content-type", "") if resp else "").split(";")[0]
+            download = bool(media_type) and media_type.strip().lower() not in PAGE_TYPES
+        except PlaywrightError as exc:
+            message = str(exc).splitlines()[0]
+            if "Download is starting" in message:
+                download = True  # not a page: the resource itself is the evidence
+            elif "Timeout" in message:
+                self.problems.append("the page did not finish loading in time")
+            else:
+                self.failed = f"navigation failed: {message}"
+        if download:
+            if not await _wait_quiet(rec, self.opts.settle, clock.left()):
+                self.problems.append("the download did not finish in time")
+            self.failed = _resource_capture(rec, url, self.page_info, self.files)
+            return
+        if self.failed is None:
+            self.failed = _no_server_answer(rec, page.url)
+        if self.failed is not None:
+            return
+        crash_point("capture-loaded")
+        await _handle_page(page, rec, self.opts, clock, self.problems)
+        self.page_info["final_url"] = page.url
+        self.page_info["title"] = await page.title()
+        self.files.extend(await _snapshots(page, self.workdir, rec, page.url))
+        assert self.listener is not None
+        self.files.extend(
+            await _save_media(
+                page, rec, self.session.confdir, self.listener, self.page_info, clock, self.problems
+            )
+        )
+
+    def provenance_bytes(self) -> bytes:
+        rec, opts, page_info = self.rec, self.opts, self.page_info
+        if self.events["crashed"] and self.failed is None:
+            self.failed = "the page's renderer crashed"
+        problems = list(self.problems)
         if rec.state.inflight:
             problems.append(f"{len(rec.state.inflight)} requests unfinished when the capture ended")
         problems.extend(rec.state.limits_hit)
-        if clock.left() <= 0:
+        if self.clock.left() <= 0:
             problems.append(f"time limit of {opts.timeout:g} s reached")
-        tls_main = _main_origin_tls(rec, page_info["final_url"])
-        state = "failed" if failed else ("partial" if problems else "complete")
-        reason = failed or ("; ".join(dict.fromkeys(problems)) if problems else None)
-        provenance = {
-            "target_url": url,
+        self.tls_main = _main_origin_tls(rec, page_info["final_url"])
+        self.state = "failed" if self.failed else ("partial" if problems else "complete")
+        self.reason = self.failed or ("; ".join(dict.fromkeys(problems)) if problems else None)
+        self.provenance = {
+            "target_url": self.url,
             "final_url": page_info["final_url"],
             "http_status": page_info["http_status"],
             "title": page_info["title"],
-            "started": started,
-            "ended": ended,
+            "started": self.started,
+            "ended": self.ended,
             "clock_source": "system clock (UTC); synchronisation not verified by Vestige",
             "operator": opts.operator,
             "case": opts.case,
             "host": _host(),
-            "public_ip": public_ip,
+            "public_ip": self.public_ip,
             "user_agent": page_info.get("user_agent"),
             "viewport": VIEWPORT,
-            "browser_executable": executable,
-            "versions": _versions(browser_version),
+            "browser_executable": self.session.executable,
+            # Captures of one run share a browser, each in a fresh context: no cookies, cache or storage
+            # pass between them.
+            "browser_session": self.session.id,
+            "versions": _versions(self.session.browser_version),
             "options": opts.to_json(),
-            "proxy_mode": mode,
+            "proxy_mode": self.mode,
             "upstream_proxy": {
                 "url": opts.proxy,
-                "kind": "socks5" if bridge else "http",
-                "note": HTTP_REWRITE_NOTE if bridge else None,
+                "kind": "socks5" if self.bridge else "http",
+                "note": HTTP_REWRITE_NOTE if self.bridge else None,
             }
             if opts.proxy
             else None,
@@ -300,39 +388,102 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
             "failed_exchanges": rec.state.failures,
             "unfinished": sorted(rec.state.inflight.values()),
             "tls": list(rec.state.tls.values()),
-            "dialogs": events["dialogs"],
-            "popups": events["popups"],
-            "main_origin_tls": tls_main,
-            "state": state,
-            "reason": reason,
+            "dialogs": self.events["dialogs"],
+            "popups": self.events["popups"],
+            "main_origin_tls": self.tls_main,
+            "state": self.state,
+            "reason": self.reason,
         }
-        prov_bytes = json.dumps(provenance, indent=2, ensure_ascii=False).encode()
-        write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
-    prov_path = workdir / "provenance.json"
-    prov_path.write_bytes(prov_bytes)
-    files.append(("provenance", prov_path, "application/json"))
-    if tls_main is not None:
-        cert_path = workdir / "certificates.pem"
-        cert_path.write_text("".join(tls_main["chain_pem"]))
-        files.append(("certificates", cert_path, "application/x-pem-file"))
-    files.append(("warc", warc_path, "application/warc"))
-    if opts.strict_tls and tls_main is not None and not tls_main["validation"]["valid"]:
-        raise CaptureRefused(
-            f"{url}: the server's certificate did not validate ({tls_main['validation']['error']})",
-            hint="without --strict-tls the page is captured and the record says so",
+        return json.dumps(self.provenance, indent=2, ensure_ascii=False).encode()
+
+    def result(self, warc_path: Path, prov_bytes: bytes) -> CaptureResult:
+        files = self.files
+        prov_path = self.workdir / "provenance.json"
+        prov_path.write_bytes(prov_bytes)
+        files.append(("provenance", prov_path, "application/json"))
+        tls_main = self.tls_main
+        if tls_main is not None:
+            cert_path = self.workdir / "certificates.pem"
+            cert_path.write_text("".join(tls_main["chain_pem"]))
+            files.append(("certificates", cert_path, "application/x-pem-file"))
+        files.append(("warc", warc_path, "application/warc"))
+        if self.opts.strict_tls and tls_main is not None and not tls_main["validation"]["valid"]:
+            raise CaptureRefused(
+                f"{self.url}: the server's certificate did not validate ({tls_main['validation']['error']})",
+                hint="without --strict-tls the page is captured and the record says so",
+            )
+        return CaptureResult(
+            url=self.url,
+            final_url=self.page_info["final_url"],
+            state=self.state,
+            reason=self.reason,
+            http_status=self.page_info["http_status"],
+            title=self.page_info["title"],
+            started=self.started,
+            ended=self.ended,
+            files=files,
+            provenance=self.provenance,
         )
-    return CaptureResult(
-        url=url,
-        final_url=page_info["final_url"],
-        state=state,
-        reason=reason,
-        http_status=page_info["http_status"],
-        title=page_info["title"],
-        started=started,
-        ended=ended,
-        files=files,
-        provenance=provenance,
-    )
+
+
+@dataclass(frozen=True)
+class CaptureJob:
+    url: str
+    opts: CaptureOptions
+    workdir: Path
+
+
+async def capture_all(
+    jobs: Iterable[CaptureJob],
+    scratch: Path,
+    *,
+    concurrency: int = 1,
+) -> AsyncIterator[tuple[CaptureJob, CaptureResult | VestigeError]]:
+    """Capture ``jobs``, ``concurrency`` at a time in one shared browser, yielding each as it finishes.
+
+    A capture refused (``--strict-tls``) is yielded as its error; the others go on."""
+    async with CaptureSession(scratch) as session:
+        pending = iter(jobs)
+        running: dict[asyncio.Task[CaptureResult], CaptureJob] = {}
+
+        def launch() -> bool:
+            job = next(pending, None)
+            if job is None:
+                return False
+            running[asyncio.ensure_future(session.capture(job.url, job.opts, job.workdir))] = job
+            return True
+
+        try:
+            while len(running) < concurrency and launch():
+                pass
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    job = running.pop(task)
+                    exc = task.exception()
+                    if exc is not None and not isinstance(exc, VestigeError):
+                        raise exc
+                    yield job, exc if isinstance(exc, VestigeError) else task.result()
+                    launch()
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.wait(running)
+
+
+def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
+    """Capture one URL in a browser of its own (scratch files under ``workdir``)."""
+
+    async def one() -> CaptureResult:
+        async for _job, outcome in capture_all([CaptureJob(url, opts, workdir)], workdir):
+            if isinstance(outcome, VestigeError):
+                raise outcome
+            return outcome
+        raise AssertionError("capture_all yielded nothing")
+
+    check_url(url)
+    return asyncio.run(one())
 
 
 def _watch(context: Any) -> dict[str, list[Any]]:
@@ -341,75 +492,78 @@ def _watch(context: Any) -> dict[str, list[Any]]:
     Pop-ups' own traffic still goes through the recorder and is in the WARC."""
     events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
 
-    def on_dialog(dialog: Any) -> None:
+    async def on_dialog(dialog: Any) -> None:
         events["dialogs"].append({"type": dialog.type, "message": dialog.message[:1000], "time": utc_now()})
         with contextlib.suppress(Exception):  # the page may be gone already
-            dialog.dismiss()
+            await dialog.dismiss()
 
-    def on_page(page: Any) -> None:
+    async def on_page(page: Any) -> None:
         page.on("dialog", on_dialog)
-        opener = page.opener()
+        opener = await page.opener()
         if opener is not None:  # a pop-up, not the capture's own page
             events["popups"].append({"url": page.url, "time": utc_now()})
             with contextlib.suppress(Exception):
-                page.close()
+                await page.close()
 
     context.on("page", on_page)
     return events
 
 
-def _handle_page(page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]) -> None:
+async def _handle_page(
+    page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]
+) -> None:
     """Let the page finish: scroll through lazy content and play media right after load, then wait once
     for the network to go quiet (late fetch()/XHR included), bounded; back to the top for the snapshot.
 
     One quiet wait after scrolling catches what the load, the scroll and the media started together
     (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture)."""
     for _ in range(SCROLL_STEPS):
-        if clock.left() < 2 or page.evaluate(_SCROLL):
+        if clock.left() < 2 or await page.evaluate(_SCROLL):
             break
-        time.sleep(0.15)
-    page.evaluate(_PLAY)
-    if not _wait_quiet(rec, opts.settle, clock.left(20)):
+        await asyncio.sleep(0.15)
+    await page.evaluate(_PLAY)
+    if not await _wait_quiet(rec, opts.settle, clock.left(20)):
         problems.append("the network did not go quiet before the snapshot")
-    page.evaluate("() => window.scrollTo(0, 0)")
+    await page.evaluate("() => window.scrollTo(0, 0)")
 
 
-def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
+async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
     """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records.
 
     Records are written under the recorder's lock: late exchanges may be written at the same time."""
     out: list[tuple[str, Path, str]] = []
     shots: list[tuple[str, str, str, bytes]] = [
-        ("screenshot", "screenshot.png", "image/png", page.screenshot(full_page=True)),
-        ("pdf", "page.pdf", "application/pdf", page.pdf(print_background=True)),
-        ("dom", "dom.html", "text/html; charset=utf-8", page.content().encode()),
+        ("screenshot", "screenshot.png", "image/png", await page.screenshot(full_page=True)),
+        ("pdf", "page.pdf", "application/pdf", await page.pdf(print_background=True)),
+        ("dom", "dom.html", "text/html; charset=utf-8", (await page.content()).encode()),
         (
             "text",
             "text.txt",
             "text/plain; charset=utf-8",
-            page.evaluate("() => document.body ? document.body.innerText : ''").encode(),
+            (await page.evaluate("() => document.body ? document.body.innerText : ''")).encode(),
         ),
     ]
-    for role, name, media_type, data in shots:
-        path = workdir / name
-        path.write_bytes(data)
-        out.append((role, path, media_type))
-        with rec.lock:
-            write_resource(rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
+    frames: list[tuple[str, bytes]] = []
     for i, frame in enumerate(page.frames[1:], start=1):
         try:
-            html = frame.content().encode()
+            frames.append((f"urn:vestige:dom:{frame.url}#frame{i}", (await frame.content()).encode()))
         except Exception:  # a detached frame has no content left to record
             continue
-        with rec.lock:
-            write_resource(
-                rec.writer,
-                f"urn:vestige:dom:{frame.url}#frame{i}",
-                "text/html; charset=utf-8",
-                html,
-                len(html),
-                target,
-            )
+
+    def write() -> None:  # gzip off the event loop: other captures go on meanwhile
+        for role, name, media_type, data in shots:
+            path = workdir / name
+            path.write_bytes(data)
+            out.append((role, path, media_type))
+            with rec.lock:
+                write_resource(
+                    rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target
+                )
+        for uri, html in frames:
+            with rec.lock:
+                write_resource(rec.writer, uri, "text/html; charset=utf-8", html, len(html), target)
+
+    await asyncio.to_thread(write)
     return out
 
 
@@ -465,7 +619,7 @@ def _public_ip(resolver: str, confdir: Path, proxy: tuple[str, int], clock: _Clo
         return {"resolver": resolver, "address": None, "error": f"not an IP address: {text[:60]!r}"}
 
 
-def _save_media(
+async def _save_media(
     page: Any,
     rec: Recorder,
     confdir: Path,
@@ -479,24 +633,28 @@ def _save_media(
     The browser often loads media in ranges, or not at all until played; a full GET through the same
     recorder puts the complete file in the WARC and in the exhibit. The bytes stream through this process
     and are dropped here: the recorder spools them to disk."""
-    urls = list(dict.fromkeys(page.evaluate(_MEDIA_URLS)))[:MAX_MEDIA]
+    urls = list(dict.fromkeys(await page.evaluate(_MEDIA_URLS)))[:MAX_MEDIA]
     if not urls:
         return []
-    opener = _recorder_opener(confdir, proxy)
     headers = {"User-Agent": page_info.get("user_agent") or "", "Referer": page.url}
-    for url in urls:
-        rec.keep_urls.add(url)
-        try:
-            with opener.open(
-                urllib.request.Request(url, headers=headers), timeout=max(clock.left(), 1)
-            ) as resp:
-                while resp.read(1 << 20):
-                    if clock.left() <= 0:
-                        problems.append(f"time limit reached while saving media {url}")
-                        break
-        except (OSError, ValueError) as exc:
-            problems.append(f"media {url} could not be saved: {exc}")
-    _wait_quiet(rec, 0.2, clock.left(10))
+
+    def fetch_all() -> None:
+        opener = _recorder_opener(confdir, proxy)
+        for url in urls:
+            rec.keep_urls.add(url)
+            try:
+                with opener.open(
+                    urllib.request.Request(url, headers=headers), timeout=max(clock.left(), 1)
+                ) as resp:
+                    while resp.read(1 << 20):
+                        if clock.left() <= 0:
+                            problems.append(f"time limit reached while saving media {url}")
+                            break
+            except (OSError, ValueError) as exc:
+                problems.append(f"media {url} could not be saved: {exc}")
+
+    await asyncio.to_thread(fetch_all)
+    await _wait_quiet(rec, 0.2, clock.left(10))
     return [
         ("media", path, media_type)
         for hop, (path, media_type) in rec.kept.items()

@@ -2,8 +2,8 @@
 
 mitmproxy runs in its own thread with its own asyncio loop; the browser is driven from the caller's
 thread. Every response body is streamed through a spool (memory, then disk), so a large file never sits
-in memory and a body cut off mid-way is still kept, marked truncated. ``mitmproxy.ctx`` is global, so one
-recorder runs per process at a time.
+in memory and a body cut off mid-way is still kept, marked truncated. ``mitmproxy.ctx`` is global, so a
+process runs one proxy; each capture records the traffic of a listener of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import http
 import io
+import socket
 import tempfile
 import threading
 import time
@@ -26,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.verification import Store
 from mitmproxy import addons as mitm_addons
-from mitmproxy import ctx, options
+from mitmproxy import options
 from mitmproxy.master import Master
 
 from .tls import validate_chain
@@ -331,26 +332,54 @@ class Recorder:
         self.kept[flow.request.pretty_url] = (path, media_type)
 
 
-class _Ready:
+# The hooks a Recorder implements, and how each finds the listener its client connected to.
+_FLOW_HOOKS = ("http_connect_error", "requestheaders", "responseheaders", "response", "error")
+_CONN_HOOKS = ("server_connect", "server_connect_error")
+_TLS_HOOKS = ("tls_established_server", "tls_failed_server")
+
+
+class _Router:
+    """mitmproxy addon: hand each event to the Recorder of the listener its client connected to.
+
+    Every capture gets its own listener (port), so captures sharing one proxy never see each other's
+    traffic. Events from a listener no capture owns any more (late traffic of a closed context) are
+    dropped."""
+
     def __init__(self) -> None:
-        self.event = threading.Event()
-        self.address: tuple[str, int] | None = None
+        self.recorders: dict[int, Recorder] = {}
 
-    def running(self) -> None:
-        addrs = ctx.master.addons.get("proxyserver").listen_addrs()  # type: ignore[no-untyped-call]
-        self.address = (addrs[0][0], addrs[0][1])
-        self.event.set()
+    def _for(self, sockname: Any) -> Recorder | None:
+        return self.recorders.get(sockname[1]) if sockname else None
+
+    def __getattr__(self, hook: str) -> Any:
+        if hook in _FLOW_HOOKS:
+            return lambda flow: self._call(self._for(flow.client_conn.sockname), hook, flow)
+        if hook in _CONN_HOOKS:
+            return lambda data: self._call(self._for(data.client.sockname), hook, data)
+        if hook in _TLS_HOOKS:
+            return lambda data: self._call(self._for(data.context.client.sockname), hook, data)
+        raise AttributeError(hook)
+
+    @staticmethod
+    def _call(rec: Recorder | None, hook: str, arg: Any) -> None:
+        if rec is not None:
+            getattr(rec, hook)(arg)
 
 
-class ProxyThread:
-    """A mitmproxy Master in its own thread and event loop."""
+class RecordingProxy:
+    """One mitmproxy Master in its own thread and event loop, shared by concurrent captures.
 
-    def __init__(self, opts: dict[str, Any], addon: Recorder) -> None:
-        self.opts = opts
-        self.addon = addon
-        self.ready = _Ready()
+    ``mitmproxy.ctx`` is global, so a process runs one Master; each capture adds a listener of its own
+    (its own upstream proxy too) and removes it when done."""
+
+    def __init__(self, confdir: Path) -> None:
+        self.confdir = confdir
+        self.router = _Router()
         self.master: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.exc: BaseException | None = None
+        self._ready = threading.Event()
+        self._listeners: dict[int, Any] = {}  # port -> ProxyMode
         self.thread = threading.Thread(target=self._run, name="vestige-recorder", daemon=True)
 
     def _run(self) -> None:
@@ -358,31 +387,73 @@ class ProxyThread:
             asyncio.run(self._main())
         except BaseException as exc:
             self.exc = exc
-            self.ready.event.set()
+            self._ready.set()
 
     async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
         opts = options.Options()
         # A plain Master: DumpMaster's error check calls sys.exit().
         self.master = Master(opts)
         self.master.addons.add(*mitm_addons.default_addons())  # type: ignore[no-untyped-call]
-        self.master.addons.add(self.ready, self.addon)
-        opts.update(**self.opts)  # type: ignore[no-untyped-call]  # after the addons registered options
+        self.master.addons.add(self.router)
+        opts.update(  # type: ignore[no-untyped-call]  # after the addons registered their options
+            listen_host="127.0.0.1",
+            confdir=str(self.confdir),
+            ssl_insecure=True,  # the recorder validates certificates itself and records the result
+            mode=[],
+            connection_strategy="eager",
+        )
+        self.loop.call_soon(self._ready.set)
         try:
             await self.master.run()
         finally:
             # Close the listeners: mitmproxy leaves them open when its master stops.
-            await self.master.addons.get("proxyserver").servers.update([])
+            await self._servers().update([])
 
-    def start(self, timeout: float = 20) -> tuple[str, int]:
+    def _servers(self) -> Any:
+        return self.master.addons.get("proxyserver").servers
+
+    def start(self, timeout: float = 20) -> None:
         self.thread.start()
-        if not self.ready.event.wait(timeout) or self.exc or self.ready.address is None:
+        if not self._ready.wait(timeout) or self.exc or self.loop is None:
             raise RuntimeError(f"the recording proxy did not start: {self.exc!r}")
-        return self.ready.address
+
+    async def add_listener(self, recorder: Recorder, upstream: str | None) -> tuple[str, int]:
+        """A new listener on 127.0.0.1 whose traffic ``recorder`` records; its address."""
+        from mitmproxy.proxy.mode_specs import ProxyMode
+
+        for _attempt in range(5):
+            port = _free_port()
+            mode = ProxyMode.parse(
+                f"upstream:{upstream}@127.0.0.1:{port}" if upstream else f"regular@127.0.0.1:{port}"
+            )
+            self.router.recorders[port] = recorder
+            self._listeners[port] = mode
+            if await self._in_loop(self._servers().update(list(self._listeners.values()))):
+                return ("127.0.0.1", port)
+            del self.router.recorders[port], self._listeners[port]  # the port was taken meanwhile
+        raise RuntimeError("the recording proxy could not open a listener")
+
+    async def remove_listener(self, port: int) -> None:
+        self._listeners.pop(port, None)
+        await self._in_loop(self._servers().update(list(self._listeners.values())))
+        self.router.recorders.pop(port, None)
+
+    async def _in_loop(self, coro: Any) -> Any:
+        assert self.loop is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
     def stop(self, timeout: float = 10) -> None:
-        if self.master is not None:
-            self.master.shutdown()
+        if self.master is not None and self.loop is not None and self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.master.shutdown)
         self.thread.join(timeout)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def ca_spki_hash(confdir: Path) -> str:
