@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# pywb, the replay peer the tests check captures against, lives in its own venv: it needs brotlipy,
+# pywb and py-wacz, the peers the tests check captures and WACZ files against, live in their own venv: it needs brotlipy,
 # which clashes with the Brotli package mitmproxy uses.
 REPLAY := .venv-replay
 REPLAY_STAMP := $(REPLAY)/.installed
@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 $(REPLAY_STAMP):
 	$(PYTHON) -m venv $(REPLAY)
 	$(REPLAY)/bin/pip install -q --upgrade pip
-	$(REPLAY)/bin/pip install -q "pywb>=2.8"
+	$(REPLAY)/bin/pip install -q "pywb>=2.8" "wacz>=0.6"
 	@touch $(REPLAY_STAMP)
 
 dev: $(STAMP) $(REPLAY_STAMP)
