@@ -13,12 +13,15 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: dev
 
-# Debian packages: venv support, openssl (the tests run a real `openssl ts` TSA) and Chromium (captures).
+# Debian packages: venv support, openssl (the tests run a real `openssl ts` TSA), Chromium (captures),
+# b3sum and pdftotext (the tests check bundles with them, as a recipient would).
 # Nothing downloads a browser of its own: Debian's chromium, or Playwright's if one is already installed.
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v b3sum >/dev/null || missing="$$missing b3sum"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	[ -x /usr/bin/chromium ] || ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux/chrome >/dev/null 2>&1 \
 	  || missing="$$missing chromium fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \

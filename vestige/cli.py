@@ -321,6 +321,66 @@ def transfer(
     )
 
 
+@cli.command()
+@click.option("--case", "case_id", required=True, help="The case to export.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the bundle: a new directory, or a .zip file.",
+)
+@click.option(
+    "--items", "item_ids", multiple=True, metavar="ITEM", help="Export only these exhibits (repeatable)."
+)
+@click.option(
+    "--id-pattern",
+    default="{item}",
+    show_default=True,
+    help="Exhibit numbering for the recipient: fields {item} {case} {seq} {item_seq} {case_seq}.",
+)
+@click.option(
+    "--case-seq", type=click.IntRange(min=0), default=1, show_default=True, help="Value of {case_seq}."
+)
+@json_option
+@click.pass_context
+def export(
+    ctx: click.Context,
+    case_id: str,
+    out: Path,
+    item_ids: tuple[str, ...],
+    id_pattern: str,
+    case_seq: int,
+    as_json: bool,
+) -> None:
+    """Write a case's exhibits as a court-ready bundle that anyone can verify offline.
+
+    The bundle holds a signed WACZ per web capture, the native files, a PDF/A report per exhibit, a
+    CSV/XLSX index, a Concordance DAT and Opticon OPT production, the custody entries with their proofs,
+    SHA256SUMS and B3SUMS, a standalone verify.py and a certification ready to sign. The export is
+    recorded in the ledger.
+
+    \b
+    Example:
+      vestige export --case UKR-2024 --out ukr-2024-bundle.zip --id-pattern "UKR-OTP-{case_seq:04d}-{seq:04d}"
+      cd ukr-2024-bundle && python3 -S verify.py
+    """
+    from .exports.bundle import ExportOptions, export_case
+
+    archive = _archive(ctx)
+    result = export_case(archive, ExportOptions(case_id, out, item_ids, id_pattern, case_seq))
+    data = result.to_json()
+    data["timestamps"] = _report_timestamps(archive)
+
+    def human() -> None:
+        click.echo(f"exported {len(result.exhibits)} exhibit(s) of case {case_id} to {result.path}")
+        for xid, item in result.exhibits:
+            click.echo(f"  {xid}  ({item})")
+        click.echo(f"{result.files} files, {result.bytes} bytes; SHA256SUMS sha256 {result.sha256sums}")
+        click.echo(f"recorded as ledger entry {result.entry_index}; verify with: python3 -S verify.py")
+
+    _emit(as_json, data, human)
+
+
 def _print_report(report: VerifyReport) -> None:
     marks = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.NOT_CHECKED: "----"}
     for c in report.checks:

@@ -93,3 +93,35 @@ def write_metadata(writer: Sha256WARCWriter, uri: str, data: bytes, target: str)
         warc_headers_dict={"WARC-Refers-To-Target-URI": target},
     )
     writer.write_record(rec)
+
+
+class _BrotliDecompressor:
+    """brotlipy's decompressor API, which warcio expects, over Google's Brotli, which mitmproxy needs.
+
+    The two packages install the same ``brotli`` module, so only one can be present."""
+
+    unused_data = None
+
+    def __init__(self) -> None:
+        import brotli
+
+        self._d = brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        out: bytes = self._d.process(data)
+        return out
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def enable_brotli_decoding() -> None:
+    """Let warcio decode ``Content-Encoding: br`` bodies (indexing, reading back) with Google's Brotli."""
+    from warcio.bufferedreaders import BufferedReader
+
+    try:
+        import brotli
+    except ImportError:  # pragma: no cover - mitmproxy depends on it
+        return
+    if hasattr(brotli.Decompressor, "process"):  # Google's Brotli, not brotlipy
+        BufferedReader.DECOMPRESSORS["br"] = _BrotliDecompressor

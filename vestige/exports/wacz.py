@@ -261,6 +261,10 @@ def _cdxj_index(warcs: Sequence[tuple[str, Path]]) -> bytes:
     # Imported here: it pulls in surt, tldextract and requests, which verifying a WACZ does not need.
     from cdxj_indexer import CDXJIndexer  # type: ignore[import-untyped]
 
+    from ..archiver.warc import enable_brotli_decoding
+
+    enable_brotli_decoding()  # the indexer decodes bodies it buffers; captures hold brotli ones
+
     lines: list[str] = []
     for name, src in warcs:
         text = io.StringIO()

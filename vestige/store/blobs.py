@@ -73,6 +73,11 @@ def digest_stream(src: IO[bytes]) -> BlobDigest:
     return _pump(src, None)
 
 
+def copy_stream(src: IO[bytes], dst: IO[bytes]) -> BlobDigest:
+    """Copy ``src`` to ``dst``, hashing every byte on the way."""
+    return _pump(src, dst)
+
+
 def digest_file(path: Path) -> BlobDigest:
     with open(path, "rb", buffering=0) as fp:
         return _pump(fp, None)
