@@ -37,7 +37,12 @@ class Exported:
 def _verify_py(bundle: Path) -> subprocess.CompletedProcess[str]:
     """The bundle's own verifier, as a recipient runs it: bare python3, no site packages."""
     return subprocess.run(
-        [sys.executable, "-S", "verify.py"], cwd=bundle, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-S", "verify.py"],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -54,7 +59,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
     with LocalTsa(pki) as tsa, FixtureWeb() as web:
         assert vestige("tsa", "add", tsa.url, "--ca-file", str(pki.root_cert_pem)).exit_code == 0
         assert vestige("tsa", "auto", "on").exit_code == 0
-        cap = vestige("capture", f"{web.url}/", f"{web.url}/doc.pdf", "--case", "UKR1", "--jobs", "2", "--json")
+        cap = vestige(
+            "capture", f"{web.url}/", f"{web.url}/doc.pdf", "--case", "UKR1", "--jobs", "2", "--json"
+        )
         assert cap.exit_code == 0, cap.stdout + cap.stderr
         assert vestige("add", str(statement), "--case", "UKR1", "--note", "from the NGO").exit_code == 0
         other = vestige("add", str(secret), "--case", "OTHER", "--json").json()["items"][0]  # with timestamps
@@ -62,9 +69,15 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
         assert vestige("note", page_id, "screenshot reviewed").exit_code == 0
         bundle = tmp / "bundle"
         res = vestige(
-            "export", "--case", "UKR1", "--out", str(bundle), "--id-pattern", "UKR-OTP-{case_seq:04d}-{seq:04d}",
+            "export",
+            "--case",
+            "UKR1",
+            "--out",
+            str(bundle),
+            "--id-pattern",
+            "UKR-OTP-{case_seq:04d}-{seq:04d}",
             "--json",
-        )  # fmt: skip
+        )
         assert res.exit_code == 0, res.stdout + res.stderr
     items = vestige("list", "--case", "UKR1", "--json").json()
     yield Exported(vestige, bundle, items, other, res.json(), page_id)
@@ -90,7 +103,9 @@ def test_bundle_verifies_with_the_recipients_tools(exported: Exported) -> None:
     run = _verify_py(bundle)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "RESULT: INTACT" in run.stdout
-    sums = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True)
+    sums = subprocess.run(
+        ["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True
+    )
     assert sums.returncode == 0, sums.stdout + sums.stderr
     b3 = subprocess.run(["b3sum", "-c", "B3SUMS"], cwd=bundle, capture_output=True, text=True)
     assert b3.returncode == 0, b3.stdout + b3.stderr
@@ -170,7 +185,9 @@ def test_nothing_of_another_case_is_disclosed(exported: Exported) -> None:
             data = path.read_bytes()
             for needle in needles:
                 assert needle not in data, f"{needle!r} leaked into {path.name}"
-    entries = [json.loads(line) for line in (exported.bundle / "custody/entries.jsonl").read_text().splitlines()]
+    entries = [
+        json.loads(line) for line in (exported.bundle / "custody/entries.jsonl").read_text().splitlines()
+    ]
     assert {e["case"] for e in entries} <= {None, "UKR1"}
 
 
@@ -292,7 +309,11 @@ def test_tampered_store_stops_the_export(exported: Exported, tmp_path: Path) -> 
     root = tmp_path / "archive"
     shutil.copytree(exported.vestige.root, root)
     vestige = Cli(root)
-    shot = next(a for a in vestige("show", exported.page_id, "--json").json()["artifacts"] if a["role"] == "screenshot")
+    shot = next(
+        a
+        for a in vestige("show", exported.page_id, "--json").json()["artifacts"]
+        if a["role"] == "screenshot"
+    )
     blob = Path(shot["path"])
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
