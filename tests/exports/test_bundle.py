@@ -6,81 +6,18 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Cli
-from tests.support.tsa import LocalTsa, make_tsa_pki
-from tests.support.web import FixtureWeb
+from tests.exports.conftest import Exported, verify_py
 from vestige.exports.loadfile import read_dat, read_opt
 
 pytestmark = pytest.mark.slow
 REPLAY_BIN = Path(__file__).resolve().parents[2] / ".venv-replay" / "bin"
-
-
-@dataclass
-class Exported:
-    vestige: Cli
-    bundle: Path
-    items: list[dict[str, Any]]  # the exported case's items, as `vestige show --json` gives them
-    other: dict[str, Any]  # an item of another case, which must not leak
-    export: dict[str, Any]  # `vestige export --json`
-    page_id: str  # the captured page (the other capture is a PDF)
-
-
-def _verify_py(bundle: Path) -> subprocess.CompletedProcess[str]:
-    """The bundle's own verifier, as a recipient runs it: bare python3, no site packages."""
-    return subprocess.run(
-        [sys.executable, "-S", "verify.py"],
-        cwd=bundle,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
-    tmp = tmp_path_factory.mktemp("export")
-    vestige = Cli(tmp / "archive")
-    assert vestige("init", "--operator", "Olena Kovalenko").exit_code == 0
-    pki = make_tsa_pki(tmp / "tsa")
-    statement = tmp / "Заява свідка W-12.pdf"
-    statement.write_bytes(b"%PDF-1.4\n% witness statement\n")
-    secret = tmp / "other-case.txt"
-    secret.write_bytes(b"OTHER CASE SECRET 7f3a\n")
-    with LocalTsa(pki) as tsa, FixtureWeb() as web:
-        assert vestige("tsa", "add", tsa.url, "--ca-file", str(pki.root_cert_pem)).exit_code == 0
-        assert vestige("tsa", "auto", "on").exit_code == 0
-        cap = vestige(
-            "capture", f"{web.url}/", f"{web.url}/doc.pdf", "--case", "UKR1", "--jobs", "2", "--json"
-        )
-        assert cap.exit_code == 0, cap.stdout + cap.stderr
-        assert vestige("add", str(statement), "--case", "UKR1", "--note", "from the NGO").exit_code == 0
-        other = vestige("add", str(secret), "--case", "OTHER", "--json").json()["items"][0]  # with timestamps
-        page_id = next(row["id"] for row in cap.json() if row["url"] == f"{web.url}/")  # --jobs 2: any order
-        assert vestige("note", page_id, "screenshot reviewed").exit_code == 0
-        bundle = tmp / "bundle"
-        res = vestige(
-            "export",
-            "--case",
-            "UKR1",
-            "--out",
-            str(bundle),
-            "--id-pattern",
-            "UKR-OTP-{case_seq:04d}-{seq:04d}",
-            "--json",
-        )
-        assert res.exit_code == 0, res.stdout + res.stderr
-    items = vestige("list", "--case", "UKR1", "--json").json()
-    yield Exported(vestige, bundle, items, other, res.json(), page_id)
 
 
 def _copy(bundle: Path, tmp_path: Path) -> Path:
@@ -100,7 +37,7 @@ def _rewrite_sums(root: Path) -> None:
 
 def test_bundle_verifies_with_the_recipients_tools(exported: Exported) -> None:
     bundle = exported.bundle
-    run = _verify_py(bundle)
+    run = verify_py(bundle)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "RESULT: INTACT" in run.stdout
     sums = subprocess.run(
@@ -226,7 +163,7 @@ def test_zip_bundle_verifies_after_unzipping(exported: Exported, tmp_path: Path)
         names = zf.namelist()
         assert "verify.py" in names and all(not n.startswith(("/", "..")) for n in names)
         zf.extractall(tmp_path / "unzipped")
-    run = _verify_py(tmp_path / "unzipped")
+    run = verify_py(tmp_path / "unzipped")
     assert run.returncode == 0, run.stdout + run.stderr
     manifest = json.loads((tmp_path / "unzipped/manifest.json").read_text())
     assert [x["item_id"] for x in manifest["exhibits"]] == ["UKR1-0003"]
@@ -299,7 +236,7 @@ def _edit_readme(root: Path) -> None:
 def test_tampered_bundle_fails_verification(exported: Exported, tmp_path: Path, attack: Any) -> None:
     root = _copy(exported.bundle, tmp_path)
     attack(root)
-    run = _verify_py(root)
+    run = verify_py(root)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "RESULT: NOT INTACT" in run.stdout
 

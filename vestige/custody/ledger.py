@@ -36,7 +36,11 @@ EVENTS = {
     "export.created": "case",
     "verify.completed": "archive",
     "custody.transferred": "item",
+    "item.imported": "item",
 }
+
+# The events that register an exhibit, committing its artifacts' digests.
+ITEM_EVENTS = ("item.added", "item.captured", "item.imported")
 
 ENTRY_KEYS = ("v", "index", "time", "actor", "event", "subject", "case", "details", "salt")
 

@@ -27,11 +27,9 @@ from ..store.schema import APPEND_ONLY_TABLES, items, notes
 from .canonical import parse_canonical
 from .checkpoint import SignedCheckpoint
 from .keys import fingerprint, load_public_key
-from .ledger import ENTRY_KEYS, ENTRY_VERSION, EVENTS, Entry, LedgerReader, StoredCheckpoint
+from .ledger import ENTRY_KEYS, ENTRY_VERSION, EVENTS, ITEM_EVENTS, Entry, LedgerReader, StoredCheckpoint
 from .merkle import CompactRange, leaf_hash, verify_inclusion
 from .timestamps import stored_tokens, verify_token
-
-ITEM_EVENTS = ("item.added", "item.captured")
 
 
 class Status(StrEnum):

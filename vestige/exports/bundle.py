@@ -21,18 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, select
 
 from .. import __version__
-from ..archive import Archive
+from ..archive import Archive, tsa_roots
 from ..custody.keys import fingerprint
-from ..custody.ledger import Entry, LedgerReader
+from ..custody.ledger import ITEM_EVENTS, Entry, LedgerReader
 from ..custody.signed_note import sign_note
 from ..errors import ArchiveError, CustodyViolation, InputError
 from ..store import catalog
 from ..store.blobs import copy_stream, digest_stream
 from ..store.schema import cases
 from . import verify_standalone
+from .bundle_check import TSA_ROOTS
 from .disclosure import Disclosure, disclose, write_disclosure
 from .exhibit import CustodyEvent, Exhibit, ExhibitArtifact, TimestampInfo
 from .exhibit_ids import assign_ids, parse_pattern
@@ -46,7 +48,6 @@ FORMAT = "vestige-bundle/1"
 SUMS_NOTE = "vestige.bundle/1"  # first line of the signed note over SHA256SUMS
 SUMS_EXCLUDED = ("SHA256SUMS", "B3SUMS", "SHA256SUMS.sig")
 MAX_PROVENANCE = 64 << 20
-ITEM_EVENTS = ("item.added", "item.captured")
 _EXT = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -383,6 +384,7 @@ def _build(
     verifier = _verifier_key(d)
     stamps_by_size: dict[int, list[Any]] = {}
     proofs = write_disclosure(d, root / "custody", verifier)
+    _write_tsa_roots(archive, {t.tsa_url for t in d.tokens}, root / TSA_ROOTS)
     for t in proofs["timestamps"]:
         stamps_by_size.setdefault(t["tree_size"], []).append(t)
     exhibits: list[Exhibit] = []
@@ -419,7 +421,9 @@ def _build(
                 )
             )
         prov = _provenance(archive, item) if item.kind == "capture" else None
-        details = src.entry.data["details"]
+        details = dict(src.entry.data["details"])
+        if src.entry.event == "item.imported" and isinstance(details.get("original"), dict):
+            details.update({k: v for k, v in details["original"].items() if v is not None})
         if wacz_rel is not None:
             warc = next(a for a in arts if a.role == "warc")
             assert warc.member is not None
@@ -544,6 +548,19 @@ def _build(
         certification_text(manifest, exhibits), encoding="utf-8", newline="\n"
     )
     return _write_sums(archive, root, opts.case)
+
+
+def _write_tsa_roots(archive: Archive, urls: set[str], dest: Path) -> None:
+    """The trust anchors of the TSAs whose tokens the bundle carries, so a recipient can check them."""
+    pems: list[bytes] = []
+    for tsa in archive.config.tsa:
+        if tsa.url in urls:
+            for cert in tsa_roots(archive, tsa):
+                pem = cert.public_bytes(serialization.Encoding.PEM)
+                if pem not in pems:
+                    pems.append(pem)
+    if pems:
+        dest.write_bytes(b"".join(pems))
 
 
 def _verifier_key(d: Disclosure) -> str:

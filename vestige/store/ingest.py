@@ -215,3 +215,48 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
             note=note,
         )
         return AddedItem(item, [])
+
+
+@dataclass(frozen=True)
+class ImportedSpec:
+    """One exhibit received from another archive, its blobs already stored."""
+
+    kind: str
+    state: str
+    reason: str | None
+    title: str | None
+    source: str
+    stored: list[tuple[str, str, str, BlobDigest]]  # role, name, media type, digests
+    details: dict[str, object]  # where it came from: archive, operator, item, entry, checkpoint
+
+
+def add_imported(archive: Archive, case_id: str, specs: Sequence[ImportedSpec]) -> list[catalog.ItemView]:
+    """Register received exhibits as ``item.imported``, each with every artifact's digests."""
+    catalog.check_case_id(case_id)
+    out = []
+    with archive.appending() as writer:
+        now = archive.clock()
+        ensure_case(writer.conn, writer, case_id, now)
+        for spec in specs:
+            arts = [
+                catalog.ArtifactView(role, name, media_type, d.size, d.sha256, d.blake3,
+                                     archive.blobs.relpath_for(d.sha256))
+                for role, name, media_type, d in spec.stored
+            ]  # fmt: skip
+            out.append(
+                _register(
+                    writer,
+                    case_id,
+                    now,
+                    kind=spec.kind,
+                    event="item.imported",
+                    state=spec.state,
+                    reason=spec.reason,
+                    title=spec.title,
+                    source=spec.source,
+                    arts=arts,
+                    details=spec.details,
+                    note=None,
+                )
+            )
+    return out
