@@ -65,10 +65,10 @@ def extract_zip(path: Path, dest: Path, limits: Limits = Limits()) -> None:
         seen: dict[str, str] = {}
         declared = 0
         for info in infos:
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode) or (mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
-                raise HostileBundle(f"bundle member {info.filename[:200]!r} is a link or special file")
             name = check_name(info.filename.rstrip("/") if info.is_dir() else info.filename)
+            kind = stat.S_IFMT(info.external_attr >> 16)  # 0: made on a system without Unix modes
+            if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+                raise HostileBundle(f"bundle member {info.filename[:200]!r} is a link or special file")
             folded = name.casefold()
             if folded in seen:
                 raise HostileBundle(f"duplicate name in bundle: {info.filename[:200]!r}")
