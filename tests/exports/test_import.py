@@ -173,7 +173,9 @@ def test_tampered_bundle_is_refused_whole(exported: Exported, receiver: Cli, tmp
     assert _ledger_size(receiver) == before and receiver("list", "--json").json() == []
 
 
-def test_bundle_directory_with_a_symlink_is_refused(exported: Exported, receiver: Cli, tmp_path: Path) -> None:
+def test_bundle_directory_with_a_symlink_is_refused(
+    exported: Exported, receiver: Cli, tmp_path: Path
+) -> None:
     root = tmp_path / "copy"
     shutil.copytree(exported.bundle, root)
     (root / "NATIVES" / "passwd").symlink_to("/etc/passwd")
