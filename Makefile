@@ -14,7 +14,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: dev
 
 # Debian packages: venv support, openssl (the tests run a real `openssl ts` TSA), Chromium (captures),
-# b3sum and pdftotext (the tests check bundles with them, as a recipient would).
+# Pango and DejaVu fonts (WeasyPrint writes the PDF/A exhibit reports), b3sum and pdftotext (the tests check
+# bundles with them, as a recipient would).
 # Nothing downloads a browser of its own: Debian's chromium, or Playwright's if one is already installed.
 system-deps:
 	@missing=""; \
@@ -22,8 +23,10 @@ system-deps:
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v b3sum >/dev/null || missing="$$missing b3sum"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do \
+	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	[ -x /usr/bin/chromium ] || ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux/chrome >/dev/null 2>&1 \
-	  || missing="$$missing chromium fonts-dejavu-core"; \
+	  || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \

@@ -28,3 +28,5 @@ def test_demo_script_runs_clean(tmp_path: Path) -> None:
     assert "DEMO-UKR-0004  complete 200" in out  # the bundled page, captured
     assert "INTACT" in out and f"Evidence is in {archive}" in out
     assert (archive / "vestige.db").exists()
+    assert "RESULT: INTACT" in out and "DEMO-OTP-0001-0004" in out  # the exported bundle, verified offline
+    assert (tmp_path / "demo-archive-bundle" / "verify.py").exists()
