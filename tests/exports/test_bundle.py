@@ -259,3 +259,44 @@ def test_tampered_store_stops_the_export(exported: Exported, tmp_path: Path) -> 
     assert res.exit_code == 1 and "no longer matches" in res.stderr
     assert not (tmp_path / "b").exists() and not list(tmp_path.glob(".b.partial-*"))
     assert len(vestige("ledger", "log", "--json").json()) == before
+
+
+def test_pywb_replays_the_exported_capture(exported: Exported, tmp_path: Path) -> None:
+    """The recipient's WACZ replays: pywb loads it with its own index and serves the page and its data."""
+    import urllib.request
+
+    from tests.support.net import free_port, wait_for_port
+
+    if not (REPLAY_BIN / "wayback").exists():
+        pytest.fail("pywb is missing: run `make dev` (it creates .venv-replay)")
+    manifest = json.loads((exported.bundle / "manifest.json").read_text())
+    [page] = [x for x in manifest["exhibits"] if x["item_id"] == exported.page_id]
+    root = tmp_path / "pywb"
+    root.mkdir()
+    run = {"cwd": root, "check": True, "capture_output": True}
+    subprocess.run([str(REPLAY_BIN / "wb-manager"), "init", "evidence"], **run)  # type: ignore[call-overload]
+    subprocess.run(  # type: ignore[call-overload]
+        [
+            str(REPLAY_BIN / "wb-manager"),
+            "add",
+            "--unpack-wacz",
+            "evidence",
+            str(exported.bundle / page["wacz"]),
+        ],
+        **run,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [str(REPLAY_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        for url in (page["url"], page["url"] + "late.json"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/evidence/id_/{url}", timeout=20) as resp:
+                assert resp.status == 200 and resp.read(), url
+    finally:
+        server.terminate()
+        server.wait(10)
