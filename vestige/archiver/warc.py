@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zlib
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -25,6 +26,64 @@ class Sha256WARCWriter(WARCWriter):  # type: ignore[misc]
     @staticmethod
     def _create_digester() -> Any:
         return Digester("sha256")
+
+    def _write_warc_record(self, out: Any, record: Any) -> None:
+        """One gzip member per record, as warcio writes it, at a level suited to the body. warcio fixes
+        level 9; deflating media that is already compressed ran at ~20 MB/s on these machines and saved
+        nothing, while storing it in the member runs at ~200 MB/s."""
+        if not self.gzip:
+            super()._write_warc_record(out, record)
+            return
+        self.gzip = False  # records are written one at a time, under the recorder's lock
+        try:
+            super()._write_warc_record(_GzipMember(out, gzip_level(record)), record)
+        finally:
+            self.gzip = True
+
+
+# Bodies already compressed: deflate cannot shrink them, so they are stored in the gzip member as is.
+_COMPRESSED_TYPES = ("image/", "video/", "audio/", "font/")
+_COMPRESSED_EXACT = {
+    "application/zip",
+    "application/gzip",
+    "application/x-gzip",
+    "application/pdf",
+    "application/wasm",
+    "application/x-7z-compressed",
+    "application/vnd.rar",
+    "application/font-woff",
+    "application/x-font-woff",
+}
+
+
+def gzip_level(record: Any) -> int:
+    """0 (stored) for bodies already compressed, else zlib's default 6."""
+    headers = record.http_headers if record.rec_type in ("response", "request") else None
+    if headers is not None:
+        if (headers.get_header("Content-Encoding") or "identity").strip().lower() != "identity":
+            return 0
+        media_type = headers.get_header("Content-Type") or ""
+    else:
+        media_type = record.rec_headers.get_header("Content-Type") or ""
+    media_type = media_type.split(";")[0].strip().lower()
+    if media_type == "image/svg+xml":
+        return 6
+    return 0 if media_type.startswith(_COMPRESSED_TYPES) or media_type in _COMPRESSED_EXACT else 6
+
+
+class _GzipMember:
+    """warcio's GzippingWrapper with a chosen level: flush() ends the member."""
+
+    def __init__(self, out: Any, level: int) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, buff: bytes) -> None:
+        self.out.write(self.compressor.compress(buff))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+        self.out.flush()
 
 
 class RawHttpHeaders(StatusAndHeaders):  # type: ignore[misc]
