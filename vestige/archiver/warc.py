@@ -31,7 +31,7 @@ class Sha256WARCWriter(WARCWriter):  # type: ignore[misc]
         """One gzip member per record, as warcio writes it, at a level suited to the body. warcio fixes
         level 9; deflating media that is already compressed ran at ~20 MB/s on these machines and saved
         nothing, while storing it in the member runs at ~200 MB/s."""
-        if not self.gzip:
+        if not self.gzip:  # type: ignore[has-type]
             super()._write_warc_record(out, record)
             return
         self.gzip = False  # records are written one at a time, under the recorder's lock

@@ -1,0 +1,156 @@
+"""The ``vestige`` command: a thin click layer. Errors become one line and an exit code, here only."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+import sqlalchemy.exc
+
+from .. import __version__, errors
+from ..archive import Archive, resolve_archive_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def _emit(as_json: bool, data: Any, human: str | Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif callable(human):
+        human()
+    else:
+        click.echo(human)
+
+
+def _archive(ctx: click.Context) -> Archive:
+    archive = Archive.open(ctx.obj["archive_path"])
+    ctx.call_on_close(archive.close)
+    return archive
+
+
+def _warn(message: str) -> None:
+    click.echo(f"vestige: warning: {message}", err=True)
+
+
+def _report_timestamps(archive: Archive) -> list[dict[str, Any]]:
+    out = [a.to_json() for a in archive.last_timestamps]
+    for a in archive.last_timestamps:
+        if a.state != "granted":
+            _warn(f"timestamp from {a.tsa_url} failed ({a.error}); retry with: vestige timestamp")
+    return out
+
+
+class VestigeGroup(click.Group):
+    """Runs a command and turns every error into one line on stderr and a documented exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in argv
+        try:
+            rv = super().main(argv, prog_name or "vestige", complete_var, standalone_mode=False, **extra)
+            sys.exit(rv if isinstance(rv, int) else 0)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("vestige: interrupted", err=True)
+            sys.exit(errors.EXIT_INTERRUPTED)
+        except errors.VestigeError as exc:
+            _fail(as_json, exc)
+        except sqlalchemy.exc.OperationalError as exc:
+            if "locked" in str(exc.orig):
+                _fail(as_json, errors.ArchiveBusy("the archive database is locked by another process"))
+            _fail(as_json, errors.ArchiveError(f"archive database error: {exc.orig}"))
+        except sqlalchemy.exc.DatabaseError as exc:
+            _fail(as_json, errors.ArchiveError(f"archive database is damaged: {exc.orig}"))
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                _fail(as_json, errors.ArchiveError("disk full: nothing was recorded for this command"))
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(as_json, errors.ArchiveError(f"{where}{exc.strerror or exc}"))
+        except Exception as exc:  # a bug: one line for users, the trace on request
+            if os.environ.get("VESTIGE_DEBUG"):
+                traceback.print_exc()
+            bug = errors.VestigeError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="set VESTIGE_DEBUG=1 for details and report it",
+            )
+            bug.exit_code, bug.kind = errors.EXIT_INTERNAL, "internal"
+            _fail(as_json, bug)
+
+
+def _fail(as_json: bool, exc: errors.VestigeError) -> NoReturn:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "error": {
+                        "kind": exc.kind,
+                        "message": exc.message,
+                        "hint": exc.hint,
+                        "exit_code": exc.exit_code,
+                    }
+                }
+            )
+        )
+    click.echo(f"vestige: error: {exc.diagnostics()}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=VestigeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--archive",
+    "archive_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Archive directory [env VESTIGE_ARCHIVE; default ./vestige-archive].",
+)
+@click.version_option(__version__, prog_name="vestige")
+@click.pass_context
+def cli(ctx: click.Context, archive_path: Path | None) -> None:
+    """Vestige: preserve web evidence and prove its chain of custody.
+
+    \b
+    Example:
+      vestige init --operator "A. Investigator"
+      vestige add report.pdf video.mp4 --case UKR-2024 --note "received from witness W-12"
+      vestige verify
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["archive_path"] = resolve_archive_path(archive_path)
+
+
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """``500M``, ``2G``, ``1048576`` -> bytes."""
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = t[-1] if t and t[-1] in _SIZE_UNITS else ""
+    number = t[: len(t) - len(unit)]
+    if not number.isdigit() or int(number) == 0:
+        raise click.BadParameter(f"{text!r} is not a size like 500M or 2G")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def main() -> None:
+    cli.main()
