@@ -1,0 +1,3 @@
+"""Cases: create, list, show."""
+
+from __future__ import annotations

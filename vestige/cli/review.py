@@ -1,0 +1,3 @@
+"""Reviewing evidence: open an artifact, replay a capture."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The archive's settings and health: config get|set, doctor."""
+
+from __future__ import annotations
