@@ -9,7 +9,7 @@ REPLAY := .venv-replay
 REPLAY_STAMP := $(REPLAY)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all dev system-deps demo test test-fast lint format bench clean
+.PHONY: all dev system-deps demo test test-fast lint format bench docs clean
 
 all: dev
 
@@ -57,8 +57,11 @@ test-fast: $(STAMP) $(REPLAY_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check vestige tests bench
+	$(BIN)/ruff check vestige tests bench tools
 	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python tools/cli_reference.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

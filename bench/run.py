@@ -1,6 +1,6 @@
 """Run the benchmarks and print one JSON document on stdout (progress goes to stderr).
 
-    .venv/bin/python -m bench.run [--quick] [--only ingest|ledger|capture] [--dir DIR] [--keep]
+.venv/bin/python -m bench.run [--quick] [--only ingest|ledger|capture|batch] [--dir DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -11,18 +11,25 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import capture, ingest, ledger
+from . import batch, capture, ingest, ledger
 from .common import Json, log, machine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
-    parser.add_argument("--quick", action="store_true", help="128 MiB file, 100,000 entries, 3 page runs, "
-                        "128 MiB response")
-    parser.add_argument("--only", choices=("ingest", "ledger", "capture"))
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="parent of the work directory (default: the system temp dir); "
-                        "source files and archives share this disk")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="128 MiB file, 100,000 entries, 3 page runs, 128 MiB response, 20-page batch",
+    )
+    parser.add_argument("--only", choices=("ingest", "ledger", "capture", "batch"))
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="parent of the work directory (default: the system temp dir); "
+        "source files and archives share this disk",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     if args.dir is not None:
@@ -39,6 +46,9 @@ def main() -> None:
             targets.update(t)
         if args.only in (None, "capture"):
             out["capture"], t = capture.run(args.quick, workdir)
+            targets.update(t)
+        if args.only in (None, "batch"):
+            out["batch"], t = batch.run(args.quick, workdir)
             targets.update(t)
     finally:
         if args.keep:

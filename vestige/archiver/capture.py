@@ -463,8 +463,8 @@ async def capture_all(
                     exc = task.exception()
                     if exc is not None and not isinstance(exc, VestigeError):
                         raise exc
+                    launch()  # the next capture starts while the caller stores this one
                     yield job, exc if isinstance(exc, VestigeError) else task.result()
-                    launch()
         finally:
             for task in running:
                 task.cancel()
@@ -475,15 +475,16 @@ async def capture_all(
 def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     """Capture one URL in a browser of its own (scratch files under ``workdir``)."""
 
-    async def one() -> CaptureResult:
-        async for _job, outcome in capture_all([CaptureJob(url, opts, workdir)], workdir):
-            if isinstance(outcome, VestigeError):
-                raise outcome
-            return outcome
-        raise AssertionError("capture_all yielded nothing")
+    async def one() -> CaptureResult | VestigeError:
+        # Run the generator to its end, so the session closes here and not at interpreter shutdown.
+        outcomes = [outcome async for _job, outcome in capture_all([CaptureJob(url, opts, workdir)], workdir)]
+        return outcomes[0]
 
     check_url(url)
-    return asyncio.run(one())
+    outcome = asyncio.run(one())
+    if isinstance(outcome, VestigeError):
+        raise outcome
+    return outcome
 
 
 def _watch(context: Any) -> dict[str, list[Any]]:

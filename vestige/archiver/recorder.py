@@ -391,6 +391,7 @@ class RecordingProxy:
 
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self.loop.set_exception_handler(_quiet_cancellations)
         opts = options.Options()
         # A plain Master: DumpMaster's error check calls sys.exit().
         self.master = Master(opts)
@@ -447,6 +448,15 @@ class RecordingProxy:
         if self.master is not None and self.loop is not None and self.thread.is_alive():
             self.loop.call_soon_threadsafe(self.master.shutdown)
         self.thread.join(timeout)
+
+
+def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Client connections still open when their listener is removed end cancelled; that is expected
+    and not worth a traceback on the user's terminal. Anything else goes to asyncio's default handler."""
+    exc = context.get("exception")
+    if isinstance(exc, asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
 
 
 def _free_port() -> int:
