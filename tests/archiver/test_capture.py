@@ -437,3 +437,30 @@ def test_parallel_captures_share_one_browser_and_keep_apart(
             assert "/hostile" in uris and not uris & {"/doc.pdf", "/redirect", "/missing", "/late.json"}
     assert len(browsers) == 1
     assert archive_ready("verify", "--no-record").exit_code == 0
+
+
+def test_page_video_plays_and_the_provenance_says_so(
+    archive_ready: Cli, https: FixtureWeb, pki: FixturePki
+) -> None:
+    """The fixture page's <video> is a real WebM (tests/assets/media/clip.webm): the capture plays it, records
+    what the element did, and keeps the file whole in the WARC and as the media artifact."""
+    assert CLIP.startswith(b"\x1a\x45\xdf\xa3") and len(CLIP) <= 100_000  # EBML magic: the small real clip
+    res = archive_ready("capture", f"{https.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--json")
+    assert res.exit_code == 0, res.stderr + res.stdout
+    [item] = res.json()
+    assert item["state"] == "complete", item["reason"]
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    [video] = prov["media_elements"]
+    assert video["tag"] == "video" and video["src"] == f"{https.url}/clip.webm"
+    assert video["error"] is None and video["ready_state"] >= 2  # decoded: HAVE_CURRENT_DATA or better
+    assert video["current_time"] > 0  # it played
+    assert (video["width"], video["height"]) == (160, 90)  # the clip's own picture size
+    assert video["duration"] is None or video["duration"] > 0  # MediaRecorder writes no duration
+    assert _artifact(item, "media").read_bytes() == CLIP
+    bodies = [
+        b
+        for r, b in _records(_artifact(item, "warc"))
+        if r.rec_type == "response"
+        and r.rec_headers.get_header("WARC-Target-URI") == f"{https.url}/clip.webm"
+    ]
+    assert CLIP in bodies

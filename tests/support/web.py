@@ -5,7 +5,8 @@ Documented routes (all servers):
   /             HTML page: gzip and brotli scripts, CSS with a web font, images (one with srcset), an iframe,
                 a late fetch() 600 ms after load, lazy content far down
   /ip           answers 203.0.113.7, like a what-is-my-IP service
-  /clip.webm    a "video" the page embeds (saved whole as a media artifact)
+  /clip.webm    a real 1.5 s VP8 video the page embeds and plays (tests/assets/media/clip.webm; saved whole
+                as a media artifact)
   /app.js       gzip-encoded script (Content-Encoding: gzip is kept in the WARC)   /app.br.js  brotli
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
@@ -70,7 +71,7 @@ STYLE = (
     b"@font-face { font-family: Fixture; src: url(/font.woff2) format('woff2'); }\n"
     b"h1 { font-family: Fixture, sans-serif; }\n"
 )
-CLIP = b"\x1aE\xdf\xa3" + bytes(range(256)) * 1200  # a WebM-looking 300 KB body (not playable)
+CLIP = (Path(__file__).parents[1] / "assets" / "media" / "clip.webm").read_bytes()  # playable; see its README
 APP_BR = brotli.compress(b"window.brotliRan = true;\n" * 40)
 APP_JS = gzip.compress(b"document.title += ' (js ran)';\n" * 40, mtime=0)
 

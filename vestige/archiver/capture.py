@@ -11,6 +11,7 @@ import contextlib
 import importlib.metadata
 import ipaddress
 import json
+import math
 import platform
 import socket
 import ssl
@@ -143,6 +144,12 @@ _SCROLL = """() => { const before = window.scrollY; window.scrollBy(0, window.in
   return window.scrollY === before || window.innerHeight + window.scrollY >= document.body.scrollHeight; }"""
 _PLAY = """() => { for (const m of document.querySelectorAll('video, audio')) {
   m.muted = true; const p = m.play(); if (p) p.catch(() => {}); } }"""
+_MEDIA_STATE = """(limit) => Array.from(document.querySelectorAll('video, audio')).slice(0, limit).map(m => ({
+  tag: m.localName, src: m.currentSrc, duration: m.duration, current_time: m.currentTime, paused: m.paused,
+  ready_state: m.readyState, error: m.error ? m.error.code : null,
+  width: m.videoWidth ?? null, height: m.videoHeight ?? null }))"""
+MAX_MEDIA_ELEMENTS = 50
+MAX_MEDIA_SRC = 2000
 
 
 class CaptureSession:
@@ -240,6 +247,7 @@ class _Run:
         self.files: list[tuple[str, Path, str]] = []
         self.failed: str | None = None
         self.events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
+        self.media_elements: list[dict[str, Any]] | None = []  # None: the page's media could not be read
         self.public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
         self.bridge: SocksBridge | None = None
         self.mode: list[str] = []
@@ -330,7 +338,7 @@ class _Run:
         if self.failed is not None:
             return
         crash_point("capture-loaded")
-        await _handle_page(page, rec, self.opts, clock, self.problems)
+        self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
         self.page_info["final_url"] = page.url
         self.page_info["title"] = await page.title()
         self.files.extend(await _snapshots(page, self.workdir, rec, page.url))
@@ -390,6 +398,7 @@ class _Run:
             "tls": list(rec.state.tls.values()),
             "dialogs": self.events["dialogs"],
             "popups": self.events["popups"],
+            "media_elements": self.media_elements,
             "main_origin_tls": self.tls_main,
             "state": self.state,
             "reason": self.reason,
@@ -512,9 +521,10 @@ def _watch(context: Any) -> dict[str, list[Any]]:
 
 async def _handle_page(
     page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]
-) -> None:
+) -> list[dict[str, Any]] | None:
     """Let the page finish: scroll through lazy content and play media right after load, then wait once
     for the network to go quiet (late fetch()/XHR included), bounded; back to the top for the snapshot.
+    Returns what the page's media elements did meanwhile (``_media_elements``).
 
     One quiet wait after scrolling catches what the load, the scroll and the media started together
     (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture)."""
@@ -525,7 +535,51 @@ async def _handle_page(
     await page.evaluate(_PLAY)
     if not await _wait_quiet(rec, opts.settle, clock.left(20)):
         problems.append("the network did not go quiet before the snapshot")
+    media = await _media_elements(page)
     await page.evaluate("() => window.scrollTo(0, 0)")
+    return media
+
+
+async def _media_elements(page: Any) -> list[dict[str, Any]] | None:
+    """Each video and audio element of the top-level document: its source, whether and how far it played,
+    its error (a MediaError code) and its picture size. None if the page would not answer.
+
+    The page's own scripts can change what these properties report, so the answer is typed and bounded
+    here rather than trusted."""
+    from playwright.async_api import Error as PlaywrightError
+
+    try:
+        raw = await page.evaluate(_MEDIA_STATE, MAX_MEDIA_ELEMENTS)
+    except PlaywrightError:
+        return None
+    if not isinstance(raw, list):
+        return None
+
+    def number(v: Any) -> float | None:  # JSON has no NaN or Infinity (an unknown duration is Infinity)
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        return float(v) if ok else None
+
+    def integer(v: Any) -> int | None:
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    def text(v: Any, limit: int) -> str | None:
+        return v[:limit] if isinstance(v, str) else None
+
+    return [
+        {
+            "tag": text(m.get("tag"), 10),
+            "src": text(m.get("src"), MAX_MEDIA_SRC),
+            "duration": number(m.get("duration")),
+            "current_time": number(m.get("current_time")),
+            "paused": m.get("paused") if isinstance(m.get("paused"), bool) else None,
+            "ready_state": integer(m.get("ready_state")),
+            "error": integer(m.get("error")),
+            "width": integer(m.get("width")),
+            "height": integer(m.get("height")),
+        }
+        for m in raw[:MAX_MEDIA_ELEMENTS]
+        if isinstance(m, dict)
+    ]
 
 
 async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
