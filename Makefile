@@ -7,6 +7,12 @@ STAMP  := $(VENV)/.installed
 # which clashes with the Brotli package mitmproxy uses.
 REPLAY := .venv-replay
 REPLAY_STAMP := $(REPLAY)/.installed
+# ReplayWeb.page's offline UI (ui.js, sw.js) for `vestige replay`: fetched from the npm registry at build time,
+# never at run time, the pinned version's tarball checked against this SHA-256. AGPL-3.0-or-later (LICENSE kept).
+RWP_VERSION := 2.5.3
+RWP_SHA256  := b7d35c39c4da9b7121c5a393911d8675d4cc6f19513c380191e16b086bea812c
+RWP_DIR     := vendor/replaywebpage
+RWP_STAMP   := $(RWP_DIR)/.installed-$(RWP_VERSION)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all dev system-deps demo test test-fast lint format bench docs clean
@@ -22,6 +28,7 @@ system-deps:
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v b3sum >/dev/null || missing="$$missing b3sum"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do \
 	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
@@ -45,15 +52,25 @@ $(REPLAY_STAMP):
 	$(REPLAY)/bin/pip install -q "pywb>=2.8" "wacz>=0.6"
 	@touch $(REPLAY_STAMP)
 
-dev: $(STAMP) $(REPLAY_STAMP)
+$(RWP_STAMP):
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-deps
+	rm -rf $(RWP_DIR) && mkdir -p $(RWP_DIR)
+	cd $(RWP_DIR) && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null
+	echo "$(RWP_SHA256)  $(RWP_DIR)/replaywebpage-$(RWP_VERSION).tgz" | sha256sum -c --quiet
+	tar -xzf $(RWP_DIR)/replaywebpage-$(RWP_VERSION).tgz -C $(RWP_DIR) --strip-components=1 \
+	  package/ui.js package/sw.js package/LICENSE package/package.json
+	rm $(RWP_DIR)/replaywebpage-$(RWP_VERSION).tgz
+	@touch $@
 
-demo: system-deps $(STAMP)
+dev: $(STAMP) $(REPLAY_STAMP) $(RWP_STAMP)
+
+demo: system-deps $(STAMP) $(RWP_STAMP)
 	@bash demo/run.sh
 
-test: system-deps $(STAMP) $(REPLAY_STAMP)
+test: system-deps $(STAMP) $(REPLAY_STAMP) $(RWP_STAMP)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP) $(REPLAY_STAMP)
+test-fast: $(STAMP) $(REPLAY_STAMP) $(RWP_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
@@ -67,4 +84,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(REPLAY) demo-archive .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(REPLAY) $(RWP_DIR) demo-archive demo-archive-bundle .mypy_cache .ruff_cache

@@ -134,7 +134,18 @@ def _new_archive(root: Path) -> Path:
 
 
 def _capture_args(root: Path, urls: list[str], jobs: int) -> list[str]:
-    return ["--archive", str(root), "capture", *urls, "--case", CASE, "--jobs", str(jobs), "--json"]
+    return [
+        "--archive",
+        str(root),
+        "capture",
+        *urls,
+        "--case",
+        CASE,
+        "--create-case",
+        "--jobs",
+        str(jobs),
+        "--json",
+    ]
 
 
 def run_vestige(urls: list[str], jobs: int, root: Path) -> Json:

@@ -349,7 +349,7 @@ def _vestige_exe() -> str:
 
 def _vestige_cli(root: Path, url: str) -> Json:
     proc = subprocess.run(
-        [_vestige_exe(), "--archive", str(root), "capture", url, "--case", CASE, "--json"],
+        [_vestige_exe(), "--archive", str(root), "capture", url, "--case", CASE, "--create-case", "--json"],
         capture_output=True,
         text=True,
         check=False,
@@ -683,7 +683,18 @@ def run_big(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]
 
     root = base / "archive"
     Archive.create(root, "bench").close()
-    args = ["--archive", str(root), "capture", big_url, "--case", CASE, "--max-size", "2G", "--json"]
+    args = [
+        "--archive",
+        str(root),
+        "capture",
+        big_url,
+        "--case",
+        CASE,
+        "--create-case",
+        "--max-size",
+        "2G",
+        "--json",
+    ]
     log(f"capture: vestige capture of {size // MIB} MiB (sampling memory)")
     seconds, code, usage, mem, output = _run_monitored([_vestige_exe(), *args], base)
     if code != 0:

@@ -85,19 +85,20 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     def do_add() -> None:
         add_files(current[0], [src], "BENCH")
 
-    methods: dict[str, Callable[[], None]] = {"cp": do_cp, "cp_sync": do_cp_sync,
-                                              "add_files": do_add}
+    methods: dict[str, Callable[[], None]] = {"cp": do_cp, "cp_sync": do_cp_sync, "add_files": do_add}
     order = list(methods)
     for run_no in range(RUNS):
         # Rotate the order so that no method always goes first.
-        for name in order[run_no % 3:] + order[:run_no % 3]:
+        for name in order[run_no % 3 :] + order[: run_no % 3]:
             if name == "add_files":
                 current[:] = [Archive.create(archive_root, "bench")]  # untimed: keys, schema
                 assert os.stat(archive_root).st_dev == dev, "archive not on the source's disk"
             seconds = _timed(methods[name])
             times[name].append(seconds)
-            log(f"ingest: run {run_no + 1}/{RUNS} {name:9s} {seconds:7.3f} s "
-                f"({size / seconds / 1e6:7.1f} MB/s)")
+            log(
+                f"ingest: run {run_no + 1}/{RUNS} {name:9s} {seconds:7.3f} s "
+                f"({size / seconds / 1e6:7.1f} MB/s)"
+            )
             if name == "add_files":
                 current.pop().close()
                 shutil.rmtree(archive_root)
@@ -122,7 +123,8 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
         "ratio_cp_sync_vs_cp": r(med["cp_sync"] / med["cp"]),
     }
     targets = {
-        "ingest_vs_cp": target("<=", 1.25, result["ratio_add_files_vs_cp"],
-                               "median add_files / median cp, same run"),
+        "ingest_vs_cp": target(
+            "<=", 1.25, result["ratio_add_files_vs_cp"], "median add_files / median cp, same run"
+        ),
     }
     return result, targets

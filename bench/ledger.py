@@ -31,8 +31,9 @@ from .common import Json, log, median, percentile, r, reset_peak_rss, rss_kib, t
 
 def _specs(start: int, n: int) -> list[EventSpec]:
     return [
-        EventSpec("custody.transferred", f"BENCH-{i}", None,
-                  {"from": "locker-3", "to": "analyst-7", "seq": i})
+        EventSpec(
+            "custody.transferred", f"BENCH-{i}", None, {"from": "locker-3", "to": "analyst-7", "seq": i}
+        )
         for i in range(start, start + n)
     ]
 
@@ -42,8 +43,12 @@ def _mean(xs: list[float]) -> float:
 
 
 def _verify_in_child(root: Path) -> Json:
-    proc = subprocess.run([sys.executable, "-m", "bench.ledger", "--verify-child", str(root)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.ledger", "--verify-child", str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out: Json = json.loads(proc.stdout)
     return out
 
@@ -60,10 +65,16 @@ def verify_child(root: Path) -> Json:
     seconds = time.perf_counter() - t0
     _, rss_peak = rss_kib()
     archive.close()
-    return {"seconds": r(seconds), "tree_size": report.tree_size, "ok": report.ok,
-            "problems": len(report.problems), "peak_reset": hwm_reset,
-            "rss_before_kib": rss_before, "rss_peak_kib": rss_peak,
-            "rss_growth_kib": rss_peak - rss_before}
+    return {
+        "seconds": r(seconds),
+        "tree_size": report.tree_size,
+        "ok": report.ok,
+        "problems": len(report.problems),
+        "peak_reset": hwm_reset,
+        "rss_before_kib": rss_before,
+        "rss_peak_kib": rss_peak,
+        "rss_growth_kib": rss_peak - rss_before,
+    }
 
 
 class _CountingReader(LedgerReader):
@@ -133,9 +144,13 @@ def _proofs(archive: Archive, count: int) -> Json:
 def _baseline_insert(src_db: Path, dst_db: Path, batches: list[tuple[int, int]]) -> Json:
     """Raw sqlite3 executemany of the same entry and node rows, in the same batches."""
     src = sqlite3.connect(f"file:{src_db}?mode=ro", uri=True)
-    ddl = [row[0] for row in src.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name IN ('ledger_entries', 'ledger_nodes') "
-        "AND sql IS NOT NULL AND type IN ('table', 'index') ORDER BY type DESC")]
+    ddl = [
+        row[0]
+        for row in src.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name IN ('ledger_entries', 'ledger_nodes') "
+            "AND sql IS NOT NULL AND type IN ('table', 'index') ORDER BY type DESC"
+        )
+    ]
     # Node (level, idx) is written by the append of leaf ((idx + 1) << level) - 1.
     nodes_by_batch: dict[int, list[tuple[int, int, bytes]]] = {}
     ends = [end for _, end in batches]
@@ -151,15 +166,20 @@ def _baseline_insert(src_db: Path, dst_db: Path, batches: list[tuple[int, int]])
         dst.execute(stmt)
     insert_s = 0.0
     rows = 0
-    sel = ("SELECT idx, body, leaf_hash, event, subject, case_id FROM ledger_entries "
-           "WHERE idx >= ? AND idx < ? ORDER BY idx")
+    sel = (
+        "SELECT idx, body, leaf_hash, event, subject, case_id FROM ledger_entries "
+        "WHERE idx >= ? AND idx < ? ORDER BY idx"
+    )
     for b, (start, end) in enumerate(batches):
         entries = src.execute(sel, (start, end)).fetchall()
         nodes = nodes_by_batch.get(b, [])
         t0 = time.perf_counter()
         dst.execute("BEGIN IMMEDIATE")
-        dst.executemany("INSERT INTO ledger_entries (idx, body, leaf_hash, event, subject, "
-                        "case_id) VALUES (?, ?, ?, ?, ?, ?)", entries)
+        dst.executemany(
+            "INSERT INTO ledger_entries (idx, body, leaf_hash, event, subject, "
+            "case_id) VALUES (?, ?, ?, ?, ?, ?)",
+            entries,
+        )
         dst.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
         dst.execute("COMMIT")
         insert_s += time.perf_counter() - t0
@@ -175,9 +195,13 @@ def _baseline_insert(src_db: Path, dst_db: Path, batches: list[tuple[int, int]])
     sha_s = time.perf_counter() - t0
     src.close()
     del bodies
-    return {"insert_s": r(insert_s), "insert_rows_per_s": r(rows / insert_s, 0),
-            "scan_bodies_s": r(scan_s), "sha256_bodies_s": r(sha_s),
-            "verify_floor_s": r(scan_s + sha_s)}
+    return {
+        "insert_s": r(insert_s),
+        "insert_rows_per_s": r(rows / insert_s, 0),
+        "scan_bodies_s": r(scan_s),
+        "sha256_bodies_s": r(sha_s),
+        "verify_floor_s": r(scan_s + sha_s),
+    }
 
 
 def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
@@ -219,12 +243,16 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     first_rate = sum(rates[:k]) / k
     last_rate = sum(rates[-k:]) / k
     parts = min(10, nb)
-    deciles = [r(_mean(rates[i * nb // parts:(i + 1) * nb // parts]), 0) for i in range(parts)]
+    deciles = [r(_mean(rates[i * nb // parts : (i + 1) * nb // parts]), 0) for i in range(parts)]
     build: Json = {
-        "entries": total, "batch": batch, "batches": nb,
-        "seconds": r(build_s), "wall_seconds": r(wall_s),
+        "entries": total,
+        "batch": batch,
+        "batches": nb,
+        "seconds": r(build_s),
+        "wall_seconds": r(wall_s),
         "entries_per_s": r(total / build_s, 0),
-        "first_batches_per_s": r(first_rate, 0), "last_batches_per_s": r(last_rate, 0),
+        "first_batches_per_s": r(first_rate, 0),
+        "last_batches_per_s": r(last_rate, 0),
         "flatness_last_vs_first": r(last_rate / first_rate),
         "rate_by_decile_per_s": deciles,
         "db_bytes": sum(p.stat().st_size for p in root.glob("vestige.db*")),
@@ -238,20 +266,25 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     baseline = _baseline_insert(archive.db_path, workdir / "ledger" / "baseline.db", batches)
     assert verify_small is not None
     memory: Json = {
-        "small_size": verify_small["tree_size"], "full_size": verify_full["tree_size"],
+        "small_size": verify_small["tree_size"],
+        "full_size": verify_full["tree_size"],
         "peak_rss_small_kib": verify_small["rss_peak_kib"],
         "peak_rss_full_kib": verify_full["rss_peak_kib"],
         "growth_small_kib": verify_small["rss_growth_kib"],
         "growth_full_kib": verify_full["rss_growth_kib"],
         "ratio_peak_full_vs_small": r(verify_full["rss_peak_kib"] / verify_small["rss_peak_kib"]),
-        "ratio_growth_full_vs_small": r(verify_full["rss_growth_kib"]
-                                        / max(1, verify_small["rss_growth_kib"]), 2),
+        "ratio_growth_full_vs_small": r(
+            verify_full["rss_growth_kib"] / max(1, verify_small["rss_growth_kib"]), 2
+        ),
     }
     result: Json = {
         "build": build,
-        "verify": {"full": verify_full, "small": verify_small,
-                   "ratio_vs_floor": r(verify_full["seconds"] / baseline["verify_floor_s"], 1),
-                   "scaling_full_vs_small": r(verify_full["seconds"] / verify_small["seconds"], 2)},
+        "verify": {
+            "full": verify_full,
+            "small": verify_small,
+            "ratio_vs_floor": r(verify_full["seconds"] / baseline["verify_floor_s"], 1),
+            "scaling_full_vs_small": r(verify_full["seconds"] / verify_small["seconds"], 2),
+        },
         "proofs": proofs,
         "memory": memory,
         "baseline": baseline,
@@ -260,16 +293,20 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     size_note = f"at {total:,} entries"
     targets = {
         "ledger_append_rate": target(">=", 5000, build["entries_per_s"], f"entries/s {size_note}"),
-        "ledger_append_flatness": target(">=", 0.8, build["flatness_last_vs_first"],
-                                         "last/first 10% of batches (bench-defined threshold)"),
+        "ledger_append_flatness": target(
+            ">=", 0.8, build["flatness_last_vs_first"], "last/first 10% of batches (bench-defined threshold)"
+        ),
         "verify_seconds": target("<=", 20, verify_full["seconds"], size_note),
         "verify_intact": target(">=", 1, int(verify_full["ok"]), "the built archive verifies"),
         "proof_hashes": target("<=", 21, proofs["hashes_max"], f"max over proofs {size_note}"),
         "proof_median_ms": target("<=", 5, proofs["median_ms"], size_note),
         "proof_p99_ms": target("<=", 5, proofs["p99_ms"], size_note),
-        "verify_memory_flat": target("<=", 1.25, memory["ratio_peak_full_vs_small"],
-                                     f"peak RSS at {total:,} / at {small:,} "
-                                     "(bench-defined threshold)"),
+        "verify_memory_flat": target(
+            "<=",
+            1.25,
+            memory["ratio_peak_full_vs_small"],
+            f"peak RSS at {total:,} / at {small:,} (bench-defined threshold)",
+        ),
     }
     return result, targets
 

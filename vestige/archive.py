@@ -3,7 +3,7 @@
 Layout::
 
     vestige.db            catalog and ledger (SQLite, WAL)
-    config.json           archive id, origin, operator, TSAs
+    config.json           archive id, origin, operator, TSAs, settings (defaults for commands)
     keys/operator.key     Ed25519 private key, mode 0600
     keys/operator.pub     its public key (PEM)
     blobs/sha256/..       content-addressed evidence, read-only
@@ -20,7 +20,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from .errors import (
 )
 from .faults import crash_point
 from .store.blobs import BlobStore
+from .store.schema import SCHEMA_REVISION
 
 FORMAT = "vestige-archive/1"
 DB_NAME = "vestige.db"
@@ -62,6 +63,9 @@ class TsaConfig:
         return {"url": self.url, "ca_file": self.ca_file}
 
 
+SettingValue = str | int | float
+
+
 @dataclass
 class ArchiveConfig:
     archive_id: str
@@ -70,6 +74,9 @@ class ArchiveConfig:
     created_at: str
     tsa: list[TsaConfig] = field(default_factory=list)
     auto_timestamp: bool = False
+    # Defaults for commands (``vestige config set``), by dotted key; checked by ``cli.settings``.
+    # Archives made before settings existed have none, and keys this version does not know are kept.
+    settings: dict[str, SettingValue] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,12 +87,18 @@ class ArchiveConfig:
             "created_at": self.created_at,
             "tsa": [t.to_json() for t in self.tsa],
             "auto_timestamp": self.auto_timestamp,
+            "settings": dict(sorted(self.settings.items())),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> ArchiveConfig:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a Vestige archive config")
+        settings = data.get("settings", {})
+        if not isinstance(settings, dict) or not all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in settings.values()
+        ):
+            raise ValueError("settings must map keys to strings or numbers")
         return cls(
             archive_id=str(data["archive_id"]),
             origin=str(data["origin"]),
@@ -93,7 +106,23 @@ class ArchiveConfig:
             created_at=str(data["created_at"]),
             tsa=[TsaConfig(str(t["url"]), t.get("ca_file")) for t in data.get("tsa", [])],
             auto_timestamp=bool(data.get("auto_timestamp", False)),
+            settings={str(k): v for k, v in settings.items()},
         )
+
+
+def check_operator_name(name: str) -> str:
+    """The operator's display name, as it goes into every ledger entry's actor."""
+    name = name.strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InputError("operator name must be 1-200 printable characters")
+    return name
+
+
+def read_config(path: Path) -> ArchiveConfig:
+    try:
+        return ArchiveConfig.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ArchiveError(f"archive config {path} is unreadable or damaged") from exc
 
 
 def _make_engine(db_path: Path) -> Engine:
@@ -180,9 +209,7 @@ class Archive:
     # --- lifecycle ---------------------------------------------------------------------------------
     @classmethod
     def create(cls, root: Path, operator: str, *, clock: Clock = utc_now) -> Archive:
-        operator = operator.strip()
-        if not operator or len(operator) > 200 or any(ord(c) < 32 for c in operator):
-            raise InputError("operator name must be 1-200 printable characters")
+        operator = check_operator_name(operator)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(f"{root} already exists and is not an empty directory")
         archive_id = uuid.uuid4().hex
@@ -236,10 +263,7 @@ class Archive:
                 f"no Vestige archive at {root}",
                 hint=f"create one with: vestige --archive {root} init",
             )
-        try:
-            config = ArchiveConfig.from_json(json.loads(config_path.read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ArchiveError(f"archive config {config_path} is unreadable or damaged") from exc
+        config = read_config(config_path)
         if not (root / DB_NAME).exists():
             raise ArchiveError(f"archive catalog {root / DB_NAME} is missing")
         archive = cls(root, config)
@@ -252,6 +276,8 @@ class Archive:
                 rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except sqlalchemy.exc.DatabaseError as exc:
             raise ArchiveError(f"archive catalog {self.db_path} is damaged or not a database") from exc
+        if rev == SCHEMA_REVISION:
+            return  # the current schema: no need to load alembic (a quarter of a command's start-up)
         known, head = _known_revisions()
         if rev not in known:
             raise SchemaTooNew(
@@ -265,10 +291,64 @@ class Archive:
                 command.upgrade(_alembic_config(conn), "head")
                 conn.commit()
 
+    def schema_version(self) -> str | None:
+        with self.reading() as conn:
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return None if value is None else str(value)
+
     def save_config(self) -> None:
         tmp = self.config_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.config.to_json(), indent=2) + "\n")
         os.replace(tmp, self.config_path)
+
+    def update_config(self, change: Callable[[ArchiveConfig], None]) -> ArchiveConfig:
+        """Change the config as it is on disk now, under the archive lock, and save it atomically.
+
+        Another process may have saved the config since this one opened the archive: re-reading it
+        first keeps that change instead of overwriting it with a stale copy."""
+        with self._locked():
+            config = read_config(self.config_path)
+            change(config)
+            self.config = config
+            self.save_config()
+        return config
+
+    def registered_operator(self) -> str | None:
+        """The operator name under which the ledger last registered the operator key."""
+        with self.reading() as conn:
+            return _registered_operator(LedgerReader(conn), self.key().fingerprint)
+
+    def rename_operator(self, name: str) -> int | None:
+        """Record a new operator name for the same key; returns the ledger entry, or None if unchanged.
+
+        The name goes into the actor of every later entry, so the change is itself a custody event: the
+        operator key is registered again under the new name (same key, so ``verify`` and bundle
+        checks accept it, and bundles disclose it with the archive's other key entries). The entry is
+        committed before the config is saved; a crash in between leaves the ledger ahead, and running
+        the rename again saves the config without a second entry."""
+        name = check_operator_name(name)
+        key = self.key()
+        index: int | None = None
+        with self.appending() as w:
+            previous = _registered_operator(w, key.fingerprint) or self.config.operator
+            if name != previous:
+                details = {
+                    "operator": name,
+                    "previous_operator": previous,
+                    "reason": "operator name changed",
+                    "key_name": self.key_name,
+                    "algorithm": "ed25519",
+                    "public_key": key.public_bytes.hex(),
+                    "verifier_key": verifier_key(self.key_name, key.public_bytes),
+                }
+                index = w.append("key.registered", key.fingerprint, None, details).index
+
+        def set_name(config: ArchiveConfig) -> None:
+            config.operator = name
+
+        if index is not None or self.config.operator != name:
+            self.update_config(set_name)
+        return index
 
     def close(self) -> None:
         self.engine.dispose()
@@ -394,6 +474,14 @@ class Archive:
                     self._write_checkpoint_file(cp.size, cp.note)
                     written += 1
         return {"temp_files_removed": removed, "checkpoint_files_written": written}
+
+
+def _registered_operator(reader: LedgerReader, key_fingerprint: str) -> str | None:
+    for entry in reversed(reader.entries_about(key_fingerprint)):
+        name = entry.data["details"].get("operator") if entry.event == "key.registered" else None
+        if isinstance(name, str) and name:
+            return name
+    return None
 
 
 def resolve_archive_path(path: str | os.PathLike[str] | None) -> Path:

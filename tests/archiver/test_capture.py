@@ -35,6 +35,7 @@ def https(pki: FixturePki) -> Iterator[FixtureWeb]:
 @pytest.fixture
 def archive_ready(vestige: Cli) -> Cli:
     assert vestige("init", "--operator", "Capture Tester").exit_code == 0
+    assert vestige("case", "create", "C1", "--title", "Capture tests").exit_code == 0
     return vestige
 
 

@@ -43,7 +43,9 @@ def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[P
     root, port = wayback
     assert vestige("init").exit_code == 0
     with FixtureWeb(pki.cert_pem, pki.key_pem) as web:
-        res = vestige("capture", f"{web.url}/", "--case", "C1", "--ca-file", str(pki.ca_pem), "--json")
+        res = vestige(
+            "capture", f"{web.url}/", "--case", "C1", "--create-case", "--ca-file", str(pki.ca_pem), "--json"
+        )
     assert res.exit_code == 0, res.stdout + res.stderr  # the origin is gone from here on: replay only
     [item] = res.json()
     warc = Path(next(a["path"] for a in item["artifacts"] if a["role"] == "warc"))

@@ -701,6 +701,26 @@ def test_note_tampered(built: Built, vestige: Cli, item: str, text: str, attack:
     assert failed_checks(report) == {5}
 
 
+@pytest.mark.parametrize(
+    ("attack", "subject", "message"),
+    [
+        ("UPDATE tags SET tag = 'victim' WHERE tag = 'witness'", "0001", "differs from its ledger entry"),
+        ("DELETE FROM tags WHERE tag = 'witness'", "0001", "missing from the catalog"),
+        (f"INSERT INTO tags (item_id, tag, entry_index) VALUES ('{CASE}-0002', 'planted', 3)", "0002",
+         "in the catalog but not in the ledger"),
+    ],
+    ids=["edit", "delete", "plant"],
+)  # fmt: skip
+def test_tag_tampered(built: Built, vestige: Cli, attack: str, subject: str, message: str) -> None:
+    """Tags, like notes, exist only as custody events: the catalog's tag rows must match them."""
+    assert vestige("tag", f"{CASE}-0001", "witness").exit_code == 0
+    with open_db(built, drop_triggers=False) as con:
+        assert con.execute(attack).rowcount == 1
+    report = verify_problems(vestige)
+    flagged(report, 5, f"item {CASE}-{subject} tag", message)
+    assert failed_checks(report) == {5}
+
+
 # --- 16: the append-only triggers -------------------------------------------------------------------
 
 

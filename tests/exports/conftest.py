@@ -51,6 +51,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
     with LocalTsa(pki) as tsa, FixtureWeb() as web:
         assert vestige("tsa", "add", tsa.url, "--ca-file", str(pki.root_cert_pem)).exit_code == 0
         assert vestige("tsa", "auto", "on").exit_code == 0
+        assert vestige("case", "create", "UKR1", "--title", "Deportation of children").exit_code == 0
         cap = vestige(
             "capture", f"{web.url}/", f"{web.url}/doc.pdf", "--case", "UKR1", "--jobs", "2", "--json"
         )

@@ -15,35 +15,46 @@ import click
 from .. import errors
 from ..archive import Archive
 from ..store import catalog
-from .base import EXISTING_FILE, _archive, cli, json_option, parse_size
+from .base import EXISTING_FILE, _archive, _warn, cli, json_option, parse_size
+from .cases import confirm_case, stdin_is_interactive
+from .progress import BatchProgress, batch_progress
+from .settings import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT, settings
+
+DEFAULT_CASE = "inbox"  # created on first use, without asking
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True, metavar="URL...")
-@click.option("--case", "case_id", default="inbox", show_default=True, help="Case the captures belong to.")
-@click.option("--note", default=None, help="A note recorded with each capture.")
+@click.argument("urls", nargs=-1, metavar="[URL]...")
 @click.option(
-    "--proxy", default=None, help="Send all capture traffic through this upstream proxy (http://, socks5://)."
+    "--from",
+    "url_file",
+    type=EXISTING_FILE,
+    default=None,
+    help="Read URLs from a file: one per line, or a CSV with columns url, note, tags.",
 )
 @click.option(
-    "--timeout",
-    type=click.FloatRange(min=5),
-    default=120,
-    show_default=True,
-    help="Total seconds allowed per URL.",
+    "--case", "case_id", default=None, help="Case the captures belong to [config: case; default: inbox]."
+)
+@click.option("--create-case", is_flag=True, help="Create the case if it does not exist, without asking.")
+@click.option("--note", default=None, help="A note recorded with each capture (a CSV's note column wins).")
+@click.option(
+    "--proxy",
+    default=None,
+    help="Send all capture traffic through this upstream proxy (http://, socks5://) [config: proxy].",
+)
+@click.option(
+    "--timeout", type=CAPTURE_TIMEOUT, default=None, help="Total seconds allowed per URL [default: 120]."
 )
 @click.option(
     "--max-size",
-    default="2G",
-    show_default=True,
-    help="Largest body kept per resource (K/M/G); the capture total may be twice that.",
+    default=None,
+    help="Largest body kept per resource (K/M/G); the capture total may be twice that [default: 2G].",
 )
 @click.option(
     "--settle",
-    type=click.FloatRange(min=0.2, max=30),
-    default=1.0,
-    show_default=True,
-    help="Seconds of network quiet that count as 'the page has finished' (late requests).",
+    type=CAPTURE_SETTLE,
+    default=None,
+    help="Seconds of network quiet that count as 'the page has finished' (late requests) [default: 1].",
 )
 @click.option(
     "--public-ip-resolver",
@@ -55,11 +66,14 @@ from .base import EXISTING_FILE, _archive, cli, json_option, parse_size
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(1, 16),
-    default=1,
-    show_default=True,
-    help="Captures at once, in one shared browser (one context each).",
+    type=CAPTURE_JOBS,
+    default=None,
+    help="Captures at once, in one shared browser (one context each) [default: 1].",
 )
+@click.option(
+    "--recapture", is_flag=True, help="Capture again URLs already captured completely in this case."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress; only the summary and errors.")
 @click.option(
     "--ca-file",
     type=EXISTING_FILE,
@@ -71,41 +85,64 @@ from .base import EXISTING_FILE, _archive, cli, json_option, parse_size
 def capture(
     ctx: click.Context,
     urls: tuple[str, ...],
-    case_id: str,
+    url_file: Path | None,
+    case_id: str | None,
+    create_case: bool,
     note: str | None,
     proxy: str | None,
-    timeout: float,
-    max_size: str,
-    settle: float,
+    timeout: float | None,
+    max_size: str | None,
+    settle: float | None,
     public_ip_resolver: str | None,
     strict_tls: bool,
+    jobs: int | None,
+    recapture: bool,
+    quiet: bool,
     ca_file: Path | None,
-    jobs: int,
     as_json: bool,
 ) -> int:
     """Capture web pages with a real browser through a recording proxy into WARC evidence.
 
     Each URL becomes one exhibit: WARC (every request and response as sent), full-page screenshot,
     PDF print, rendered DOM, visible text, the server's certificates and a provenance record.
-    Exit 0 when every capture is complete, 1 when any is partial or failed.
+    A batch (--from) is resumable: run the same command again and the file's URLs already captured
+    completely in the case are skipped (URLs given as arguments are always captured again).
+    Ctrl-C stops cleanly: finished captures are kept, those in flight discarded. A case that does
+    not exist is created after asking (or with --create-case); "inbox" is created without asking.
+    Exit 0 when every capture is complete, 1 when any is partial, failed or refused, 130 interrupted.
 
     \b
     Example:
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
+      vestige capture --from urls.csv --case UKR-2024 --jobs 2
     """
     from ..archiver.capture import PROXY_SCHEMES, CaptureOptions, check_url
+    from ..archiver.url_list import UrlRow, read_url_list
+    from ..store.captured import completed_captures
 
     archive = _archive(ctx)
-    catalog.check_case_id(case_id)
-    for url in urls:
-        check_url(url)
+    conf = settings(archive)  # the archive's defaults; options given here win
+    case_id = catalog.check_case_id(case_id or conf.case or DEFAULT_CASE)
+    proxy = proxy or conf.proxy
+    rows = [UrlRow(check_url(url), 0) for url in urls]
+    if url_file is not None:
+        listed = read_url_list(url_file)
+        for line, first in listed.duplicates:
+            _warn(f"{url_file.name} line {line}: the same URL as line {first}; captured once")
+        rows += listed.rows
+    if not rows:
+        raise errors.InputError("no URL to capture", hint="give URLs, or --from FILE")
+    rows = list({r.url: r for r in reversed(rows)}.values())[::-1]  # each URL once, first mention wins
     if public_ip_resolver:
         check_url(public_ip_resolver)
     if proxy and not proxy.startswith(PROXY_SCHEMES):
         raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
-    limit = parse_size(max_size)
+    confirm_case(
+        archive, case_id, create=create_case or case_id == DEFAULT_CASE, interactive=stdin_is_interactive()
+    )
+    limit = parse_size(max_size) if max_size else conf.capture_max_size
     opts = CaptureOptions(
-        timeout=timeout,
+        timeout=timeout if timeout is not None else conf.capture_timeout,
         max_resource_bytes=limit,
         max_total_bytes=2 * limit,
         proxy=proxy,
@@ -113,42 +150,93 @@ def capture(
         extra_ca=ca_file,
         operator=archive.config.operator,
         case=case_id,
-        settle=settle,
+        settle=settle if settle is not None else conf.capture_settle,
         public_ip_resolver=public_ip_resolver,
     )
-    rows = asyncio.run(_capture_batch(archive, urls, opts, case_id, note, jobs, as_json))
-    out = [rows[i] for i in range(len(urls))]
+    jobs = jobs if jobs is not None else conf.capture_jobs
+    # Resuming is for batches: a URL named on the command line is captured again (pages change).
+    listed_urls = [r.url for r in rows if r.line > 0]
+    done = {} if recapture or url_file is None else completed_captures(archive, case_id, listed_urls)
+    todo = [r for r in rows if r.url not in done]
+    progress = batch_progress(len(todo), len(done), quiet=quiet, as_json=as_json)
+    results: dict[str, dict[str, Any]] = {
+        url: {
+            "id": item,
+            "url": url,
+            "state": "skipped",
+            "reason": "already captured completely in this case",
+        }
+        for url, item in done.items()
+    }
+    interrupted = False
+    try:
+        asyncio.run(_capture_batch(archive, todo, opts, case_id, note, jobs, progress, results))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        progress.close()
+    out = [results[r.url] for r in rows if r.url in results]
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-    return errors.EXIT_OK if all(r["state"] == "complete" for r in out) else errors.EXIT_PROBLEM
+    elif len(rows) > 1 or interrupted:
+        _summary(out, len(rows), interrupted)
+    if interrupted:
+        click.echo("vestige: interrupted; run the same command again to capture the rest", err=True)
+        return errors.EXIT_INTERRUPTED
+    return errors.EXIT_OK if all(r["state"] in ("complete", "skipped") for r in out) else errors.EXIT_PROBLEM
+
+
+def _summary(out: list[dict[str, Any]], total: int, interrupted: bool) -> None:
+    counts: dict[str, int] = {}
+    for r in out:
+        counts[r["state"]] = counts.get(r["state"], 0) + 1
+    parts = [
+        f"{counts[s]} {s}" for s in ("complete", "partial", "failed", "refused", "skipped") if s in counts
+    ]
+    missing = total - len(out)
+    if missing:
+        parts.append(f"{missing} not captured (interrupted)" if interrupted else f"{missing} not captured")
+    click.echo(f"\n{total} URLs: " + ", ".join(parts), err=True)
+    for r in out:
+        if r["state"] in ("partial", "failed", "refused"):
+            click.echo(f"  {r['state']:<8} {r['url']}: {r['reason']}", err=True)
 
 
 async def _capture_batch(
     archive: Archive,
-    urls: tuple[str, ...],
+    rows: list[Any],
     opts: Any,
     case_id: str,
     note: str | None,
     jobs: int,
-    as_json: bool,
-) -> dict[int, dict[str, Any]]:
-    """Capture ``urls`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
+    progress: BatchProgress,
+    results: dict[str, dict[str, Any]],
+) -> None:
+    """Capture ``rows`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
 
-    Each capture's scratch directory lives until its exhibit is stored (or refused), then goes."""
+    Each capture's scratch directory lives until its exhibit is stored (or refused), then goes; on
+    Ctrl-C the captures in flight are cancelled and their scratch removed, while stored ones stay."""
     from ..archiver.capture import CaptureJob, capture_all
     from ..store.ingest import add_capture
 
-    rows: dict[int, dict[str, Any]] = {}
-    scratch_dirs: dict[int, contextlib.AbstractContextManager[Path]] = {}
-    position: dict[int, int] = {}  # id(job) -> index in urls
+    scratch_dirs: dict[str, contextlib.AbstractContextManager[Path]] = {}
+    by_url = {r.url: r for r in rows}
 
     def make_jobs() -> Iterator[CaptureJob]:
-        for i, url in enumerate(urls):
+        for r in rows:
             holder = archive.blobs.work_dir("capture-")
-            job = CaptureJob(url, opts, holder.__enter__())
-            scratch_dirs[i] = holder
-            position[id(job)] = i
+            job = CaptureJob(r.url, opts, holder.__enter__())
+            scratch_dirs[r.url] = holder
+            progress.started(r.url)
             yield job
+
+    def store(result: Any, row: Any) -> Any:
+        item = add_capture(archive, result, case_id, row.note or note).item
+        if row.tags:
+            from ..store.ingest import add_tags
+
+            add_tags(archive, item.id, list(row.tags))
+        return item
 
     loop = asyncio.get_running_loop()
     with (
@@ -157,16 +245,14 @@ async def _capture_batch(
     ):
         try:
             async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs):
-                i = position[id(job)]
+                row: dict[str, Any]
                 try:
                     if isinstance(outcome, errors.VestigeError):  # --strict-tls: nothing is kept
                         click.echo(f"vestige: error: {outcome.diagnostics()}", err=True)
-                        rows[i] = {"id": None, "url": job.url, "state": "refused", "reason": str(outcome)}
+                        row = {"id": None, "url": job.url, "state": "refused", "reason": str(outcome)}
                     else:
-                        item = (
-                            await loop.run_in_executor(ingest, add_capture, archive, outcome, case_id, note)
-                        ).item
-                        rows[i] = {
+                        item = await loop.run_in_executor(ingest, store, outcome, by_url[job.url])
+                        row = {
                             "id": item.id,
                             "url": job.url,
                             "final_url": outcome.final_url,
@@ -177,14 +263,9 @@ async def _capture_batch(
                             "artifacts": [a.to_json(archive.root) for a in item.artifacts],
                         }
                 finally:
-                    scratch_dirs.pop(i).__exit__(None, None, None)
-                if not as_json:
-                    r = rows[i]
-                    click.echo(
-                        f"{r['id'] or '-'}  {r['state']:<8} {r.get('http_status') or '-'}  {job.url}"
-                        + (f"\n  reason: {r['reason']}" if r["reason"] else "")
-                    )
+                    scratch_dirs.pop(job.url).__exit__(None, None, None)
+                results[job.url] = row
+                progress.finished(job.url, row)
         finally:
             for holder in scratch_dirs.values():  # captures cut short: their scratch goes too
                 holder.__exit__(None, None, None)
-    return rows

@@ -1,4 +1,4 @@
-"""Commands on exhibits: init, add, list, show, note, transfer."""
+"""Commands on exhibits: init, add, note, transfer (list, show, search and tag are in finding.py)."""
 
 from __future__ import annotations
 
@@ -76,64 +76,6 @@ def add(ctx: click.Context, files: tuple[Path, ...], case_id: str, note: str | N
                 click.echo(f"  same content as {', '.join(a.duplicate_of)}")
 
     _emit(as_json, {"items": out, "timestamps": stamps} if stamps else out, human)
-
-
-def _print_item(item: catalog.ItemView, root: Path) -> None:
-    click.echo(f"{item.id}  [{item.state}]  case {item.case}  {item.kind}")
-    if item.title:
-        click.echo(f"  title:   {item.title}")
-    click.echo(f"  added:   {item.created_at}  (ledger entry {item.entry_index})")
-    if item.reason:
-        click.echo(f"  reason:  {item.reason}")
-    for a in item.artifacts:
-        click.echo(f"  {a.role}: {a.name or ''} {a.media_type} {a.size} bytes")
-        click.echo(f"    sha256 {a.sha256}\n    blake3 {a.blake3}\n    {root / a.blob_path}")
-    for n in item.notes:
-        click.echo(f"  note ({n['created_at']}): {n['text']}")
-    if item.tags:
-        click.echo(f"  tags: {', '.join(item.tags)}")
-
-
-@cli.command("list")
-@click.option("--case", "case_id", default=None, help="Only this case.")
-@json_option
-@click.pass_context
-def list_(ctx: click.Context, case_id: str | None, as_json: bool) -> None:
-    """List exhibits.
-
-    \b
-    Example:
-      vestige list --case UKR-2024
-    """
-    archive = _archive(ctx)
-    with archive.reading() as conn:
-        found = catalog.list_items(conn, case_id)
-
-    def human() -> None:
-        if not found:
-            click.echo("no items")
-        for it in found:
-            size = sum(a.size for a in it.artifacts)
-            click.echo(f"{it.id:<24} {it.state:<9} {it.created_at[:19]}  {size:>12}  {it.title or ''}")
-
-    _emit(as_json, [i.to_json(archive.root) for i in found], human)
-
-
-@cli.command()
-@click.argument("item_id", metavar="ITEM")
-@json_option
-@click.pass_context
-def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
-    """Show one exhibit with its artifacts and digests.
-
-    \b
-    Example:
-      vestige show UKR-2024-0001
-    """
-    archive = _archive(ctx)
-    with archive.reading() as conn:
-        item = catalog.get_item(conn, item_id)
-    _emit(as_json, item.to_json(archive.root), lambda: _print_item(item, archive.root))
 
 
 @cli.command()

@@ -23,7 +23,7 @@ from ..archive import Archive, tsa_roots
 from ..errors import ArchiveError, FormatError
 from ..store import catalog
 from ..store.blobs import BlobStore, digest_file
-from ..store.schema import APPEND_ONLY_TABLES, items, notes
+from ..store.schema import APPEND_ONLY_TABLES, items, notes, tags
 from .canonical import parse_canonical
 from .checkpoint import SignedCheckpoint
 from .keys import fingerprint, load_public_key
@@ -122,6 +122,7 @@ class _LedgerFacts:
     item_entries: dict[str, Entry] = field(default_factory=dict)  # item -> registering entry
     item_artifacts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     note_entries: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (item, text)
+    tag_entries: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (item, tag)
     roots: dict[int, bytes] = field(default_factory=dict)  # tree size -> recomputed root
     size: int = 0
 
@@ -196,6 +197,8 @@ def _collect(entry: Entry, data: dict[str, Any], facts: _LedgerFacts) -> None:
         facts.item_artifacts.setdefault(entry.subject, arts if isinstance(arts, list) else [])
     elif entry.event == "note.added" and entry.subject and isinstance(details, dict):
         facts.note_entries[entry.index] = (entry.subject, str(details.get("note")))
+    if entry.event == "tag.added" and entry.subject and isinstance(details, dict):
+        facts.tag_entries[entry.index] = (entry.subject, str(details.get("tag")))
     if entry.event in ITEM_EVENTS and isinstance(details, dict) and "note" in details:
         facts.note_entries[entry.index] = (str(entry.subject), str(details["note"]))
 
@@ -511,8 +514,30 @@ def _check_catalog(
                     "nothing",
                 )
             )
+    _check_tags(conn, facts, set(item_ids), whole, check)
     check.detail = f"{len(item_ids)} items, {len(arts)} artifacts"
     return arts
+
+
+def _check_tags(conn: Connection, facts: _LedgerFacts, item_ids: set[str], whole: bool, check: Check) -> None:
+    """Tags, like notes, exist only as ledger entries: the catalog's rows must be exactly those."""
+    rows = {
+        r.entry_index: (r.item_id, r.tag)
+        for r in conn.execute(select(tags))
+        if whole or r.item_id in item_ids
+    }
+    wanted = {i: t for i, t in facts.tag_entries.items() if whole or t[0] in item_ids}
+    for index in sorted(set(rows) | set(wanted)):
+        if rows.get(index) != wanted.get(index):
+            item_id = (rows.get(index) or wanted[index])[0]
+            where = "in the catalog but not in the ledger" if index not in wanted else (
+                "recorded in the ledger but missing from the catalog" if index not in rows
+                else "differs from its ledger entry"
+            )  # fmt: skip
+            check.fail(
+                Problem(f"item {item_id} tag", f"tag {where} (entry {index})", repr(wanted.get(index)),
+                        repr(rows.get(index)))
+            )  # fmt: skip
 
 
 def _canonical_key(value: dict[str, Any]) -> str:

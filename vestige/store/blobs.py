@@ -22,6 +22,9 @@ from typing import IO
 import blake3
 
 CHUNK = 4 << 20
+# Directories under tmp/ that outlive their writer and clean up after themselves: tmp/open/ holds the
+# copies `vestige open` hands to viewers, removed by a later `vestige open` once a day old.
+LONG_LIVED_TEMP = ("open",)
 WRITE_SLICE = 128 << 10
 _READ_ONLY = 0o444
 
@@ -157,6 +160,8 @@ class BlobStore:
         if not self.tmp.is_dir():
             return 0
         for path in self.tmp.iterdir():
+            if path.name in LONG_LIVED_TEMP:
+                continue
             if path.is_dir():
                 lock = path.with_name(path.name + ".lock")
                 if not lock.exists():  # its owner died before or after holding the lock

@@ -15,7 +15,7 @@ from ..archive import Archive
 from ..custody.ledger import LedgerWriter
 from ..errors import InputError
 from ..faults import crash_point
-from . import catalog
+from . import catalog, search
 from .blobs import BlobDigest
 from .schema import artifacts
 
@@ -27,6 +27,13 @@ if TYPE_CHECKING:  # capture pulls in mitmproxy and Playwright: load them only t
 class AddedItem:
     item: catalog.ItemView
     duplicate_of: list[str]  # earlier items holding the same content
+
+
+@dataclass(frozen=True)
+class TagResult:
+    item: catalog.ItemView  # with its tags after tagging
+    added: list[tuple[str, int]]  # tag, ledger index of its tag.added entry
+    already: list[str]  # tags the item had already: nothing recorded
 
 
 def display_name(path: Path) -> str:
@@ -72,8 +79,11 @@ def _register(
     arts: list[catalog.ArtifactView],
     details: dict[str, object],
     note: str | None,
+    text: str = "",
+    platform: str | None = None,
 ) -> catalog.ItemView:
-    """Give the next exhibit ID in the case, log the item with every artifact's digests, catalog it."""
+    """Give the next exhibit ID in the case, log the item with every artifact's digests, catalog it and
+    index it for search (``text``: its page or file text), all in the writer's transaction."""
     conn = writer.conn
     seq = catalog.next_seq(conn, case_id)
     item_id = catalog.exhibit_id(case_id, seq)
@@ -94,12 +104,24 @@ def _register(
             "source": source,
             "created_at": now,
             "entry_index": entry.index,
+            "platform": platform,
         },
         arts,
     )
     if note:
         catalog.insert_note(conn, item_id, note, now, entry.index)
+    search.index_item(conn, item_id, text, details.get("final_url"))
     return catalog.get_item(conn, item_id)
+
+
+def _stored_arts(
+    archive: Archive, stored: Sequence[tuple[str, str, str, BlobDigest]]
+) -> list[catalog.ArtifactView]:
+    relpath = archive.blobs.relpath_for
+    return [
+        catalog.ArtifactView(role, name, media_type, d.size, d.sha256, d.blake3, relpath(d.sha256))
+        for role, name, media_type, d in stored
+    ]
 
 
 def add_files(
@@ -118,22 +140,18 @@ def add_files(
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
     crash_point("after-blobs")
+    texts = [
+        search.item_text(archive.root, [_file_artifact(archive, path, digest)])
+        for path, digest in zip(paths, digests, strict=True)
+    ]
     added: list[AddedItem] = []
     with archive.appending() as writer:
         conn = writer.conn
         now = archive.clock()
         ensure_case(conn, writer, case_id, now)
-        for path, digest in zip(paths, digests, strict=True):
+        for path, digest, text in zip(paths, digests, texts, strict=True):
+            art = _file_artifact(archive, path, digest)
             name = display_name(path)
-            art = catalog.ArtifactView(
-                role="file",
-                name=name,
-                media_type=media_type_for(name),
-                size=digest.size,
-                sha256=digest.sha256,
-                blake3=digest.blake3,
-                blob_path=archive.blobs.relpath_for(digest.sha256),
-            )
             earlier = [
                 r.item_id
                 for r in conn.execute(select(artifacts.c.item_id).where(artifacts.c.sha256 == digest.sha256))
@@ -151,9 +169,23 @@ def add_files(
                 arts=[art],
                 details={"source": name},
                 note=note,
+                text=text,
             )
             added.append(AddedItem(item, sorted(set(earlier))))
     return added
+
+
+def _file_artifact(archive: Archive, path: Path, digest: BlobDigest) -> catalog.ArtifactView:
+    name = display_name(path)
+    return catalog.ArtifactView(
+        role="file",
+        name=name,
+        media_type=media_type_for(name),
+        size=digest.size,
+        sha256=digest.sha256,
+        blake3=digest.blake3,
+        blob_path=archive.blobs.relpath_for(digest.sha256),
+    )
 
 
 def add_note(archive: Archive, item_id: str, text: str) -> int:
@@ -164,32 +196,57 @@ def add_note(archive: Archive, item_id: str, text: str) -> int:
         item = catalog.get_item(writer.conn, item_id)
         entry = writer.append("note.added", item.id, item.case, {"note": text})
         catalog.insert_note(writer.conn, item.id, text, archive.clock(), entry.index)
+        search.refresh_item(writer.conn, item.id)
     return entry.index
 
 
-def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str | None = None) -> AddedItem:
-    """Store a capture's files as one exhibit and record ``item.captured`` with every digest."""
+def _tag(writer: LedgerWriter, item: catalog.ItemView, tags: Sequence[str]) -> list[tuple[str, int]]:
+    """Record each tag the item lacks as its own ``tag.added`` entry, with its catalog row."""
+    added = []
+    for tag in dict.fromkeys(tags):
+        if tag in item.tags:
+            continue
+        entry = writer.append("tag.added", item.id, item.case, {"tag": tag})
+        catalog.insert_tag(writer.conn, item.id, tag, entry.index)
+        added.append((tag, entry.index))
+    if added:
+        search.refresh_item(writer.conn, item.id)
+    return added
+
+
+def add_tags(archive: Archive, item_id: str, tags: Sequence[str]) -> TagResult:
+    """Tag an exhibit: each new tag a custody event; a tag it already has is left alone."""
+    wanted = list(dict.fromkeys(catalog.check_tag(t) for t in tags))
+    if not wanted:
+        raise InputError("no tags given")
+    with archive.appending() as writer:
+        item = catalog.get_item(writer.conn, item_id)
+        added = _tag(writer, item, wanted)
+        after = catalog.get_item(writer.conn, item_id) if added else item
+    return TagResult(after, added, [t for t in wanted if t in item.tags])
+
+
+def add_capture(
+    archive: Archive,
+    result: CaptureResult,
+    case_id: str,
+    note: str | None = None,
+    tags: Sequence[str] = (),
+) -> AddedItem:
+    """Store a capture's files as one exhibit and record ``item.captured`` with every digest (and each
+    of ``tags`` as a ``tag.added`` entry, in the same transaction)."""
     catalog.check_case_id(case_id)
+    wanted = [catalog.check_tag(t) for t in tags]
     stored: list[tuple[str, str, str, BlobDigest]] = []
     for role, path, media_type in result.files:
         stored.append((role, path.name, media_type, archive.blobs.ingest_file(path)))
     crash_point("after-blobs")
+    arts = _stored_arts(archive, stored)
+    text = search.item_text(archive.root, arts)
     with archive.appending() as writer:
         conn = writer.conn
         now = archive.clock()
         ensure_case(conn, writer, case_id, now)
-        arts = [
-            catalog.ArtifactView(
-                role=role,
-                name=name,
-                media_type=media_type,
-                size=d.size,
-                sha256=d.sha256,
-                blake3=d.blake3,
-                blob_path=archive.blobs.relpath_for(d.sha256),
-            )
-            for role, name, media_type, d in stored
-        ]
         details: dict[str, object] = {
             "url": result.url,
             "final_url": result.final_url,
@@ -213,7 +270,10 @@ def add_capture(archive: Archive, result: CaptureResult, case_id: str, note: str
             arts=arts,
             details=details,
             note=note,
+            text=text,
         )
+        if _tag(writer, item, wanted):
+            item = catalog.get_item(conn, item.id)
         return AddedItem(item, [])
 
 
@@ -233,16 +293,13 @@ class ImportedSpec:
 def add_imported(archive: Archive, case_id: str, specs: Sequence[ImportedSpec]) -> list[catalog.ItemView]:
     """Register received exhibits as ``item.imported``, each with every artifact's digests."""
     catalog.check_case_id(case_id)
+    arts_of = [_stored_arts(archive, spec.stored) for spec in specs]
+    texts = [search.item_text(archive.root, arts) for arts in arts_of]
     out = []
     with archive.appending() as writer:
         now = archive.clock()
         ensure_case(writer.conn, writer, case_id, now)
-        for spec in specs:
-            arts = [
-                catalog.ArtifactView(role, name, media_type, d.size, d.sha256, d.blake3,
-                                     archive.blobs.relpath_for(d.sha256))
-                for role, name, media_type, d in spec.stored
-            ]  # fmt: skip
+        for spec, arts, text in zip(specs, arts_of, texts, strict=True):
             out.append(
                 _register(
                     writer,
@@ -257,6 +314,7 @@ def add_imported(archive: Archive, case_id: str, specs: Sequence[ImportedSpec]) 
                     arts=arts,
                     details=spec.details,
                     note=None,
+                    text=text,
                 )
             )
     return out

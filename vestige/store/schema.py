@@ -50,7 +50,11 @@ items = Table(
     Column("source", Text),  # original file name or URL
     Column("created_at", String(32), nullable=False),
     Column("entry_index", BigInteger, nullable=False),  # the ledger entry that registered it
+    Column("platform", String(32)),  # social-media platform of a profile or post; null for pages, files
     UniqueConstraint("case_id", "seq"),
+    Index("ix_items_created_at", "created_at"),
+    Index("ix_items_case_id_created_at", "case_id", "created_at"),
+    Index("ix_items_case_state_kind", "case_id", "state", "kind"),  # case statistics
 )
 
 artifacts = Table(
@@ -65,6 +69,7 @@ artifacts = Table(
     Column("sha256", String(64), nullable=False, index=True),
     Column("blake3", String(64), nullable=False),
     Column("blob_path", Text, nullable=False),  # relative to the archive root
+    Index("ix_artifacts_item_size", "item_id", "size"),  # case sizes without reading the rows
 )
 
 notes = Table(
@@ -82,7 +87,24 @@ tags = Table(
     metadata,
     Column("item_id", String(100), ForeignKey("items.id"), primary_key=True),
     Column("tag", String(100), primary_key=True),
-    Column("entry_index", BigInteger, nullable=False),
+    Column("entry_index", BigInteger, nullable=False),  # the tag.added entry
+    Index("ix_tags_tag", "tag"),
+)
+
+# The full-text search index is derived data, not evidence: rebuilt from the catalog and the blobs by
+# ``vestige search --reindex``, never covered by the append-only guards, never read by ``verify``.
+# One row per item; the FTS5 table ``search_index`` (store/search.py) uses it as its external content.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # the FTS rowid
+    Column("item_id", String(100), nullable=False, unique=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("title", Text),
+    Column("source", Text),  # URL (and final URL) or file name
+    Column("text", Text),  # page text (the capture's ``text`` artifact), a text file, later post text
+    Column("notes", Text),
+    Column("tags", Text),
 )
 
 ledger_entries = Table(
@@ -96,6 +118,7 @@ ledger_entries = Table(
     Column("case_id", String(64)),
     Index("ix_ledger_entries_subject", "subject"),
     Index("ix_ledger_entries_case_id", "case_id"),
+    Index("ix_ledger_entries_case_event", "case_id", "event", "idx"),
 )
 
 # Perfect subtrees of level >= 1 (level 0 is ledger_entries.leaf_hash), kept so proofs cost O(log n).
@@ -130,3 +153,7 @@ timestamps = Table(
 )
 
 APPEND_ONLY_TABLES = ("ledger_entries", "ledger_nodes", "checkpoints", "timestamps")
+
+# The newest migration (store/migrations/versions); a test keeps it equal to alembic's head, so opening an
+# archive already at this revision need not load alembic, which costs more start-up time than the query.
+SCHEMA_REVISION = "0002"

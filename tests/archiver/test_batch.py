@@ -1,0 +1,127 @@
+"""Batch capture: a CSV of 50 pages with --jobs 2, resuming, Ctrl-C in the middle, malformed input."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import VESTIGE, Cli
+from tests.support.web import FixtureWeb
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def archive_ready(vestige: Cli) -> Cli:
+    assert vestige("init", "--operator", "Batch Tester").exit_code == 0
+    assert vestige("case", "create", "B1").exit_code == 0
+    return vestige
+
+
+def _csv(path: Path, web: FixtureWeb, n: int) -> Path:
+    lines = ["url,note,tags"]
+    for i in range(n):
+        lines.append(f'{web.url}/frame.html?n={i},"page {i}, from the spreadsheet",batch;p{i}')
+        if i == 3:
+            lines.append("")  # a blank line in the middle
+    lines.append(f"{web.url}/frame.html?n=7,again,")  # a duplicate: captured once
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_batch_of_50_with_two_jobs_then_resume(archive_ready: Cli, tmp_path: Path) -> None:
+    vestige = archive_ready
+    with FixtureWeb() as web:
+        urls = _csv(tmp_path / "urls.csv", web, 50)
+        res = vestige(
+            "capture", "--from", str(urls), "--case", "B1", "--jobs", "2", "--settle", "0.2", "--json"
+        )
+        assert res.exit_code == 0, res.stdout[-2000:] + res.stderr[-2000:]
+        rows = res.json()
+        assert len(rows) == 50 and all(r["state"] == "complete" for r in rows)
+        assert [r["url"] for r in rows] == [f"{web.url}/frame.html?n={i}" for i in range(50)]  # input order
+        assert "line 53: the same URL as line 10" in res.stderr  # the duplicate, reported
+        item = vestige("show", rows[7]["id"], "--json").json()
+        assert [n["text"] for n in item["notes"]] == ["page 7, from the spreadsheet"]
+        assert set(item["tags"]) == {"batch", "p7"}
+        again = vestige("capture", "--from", str(urls), "--case", "B1", "--jobs", "2", "--json")
+        assert again.exit_code == 0
+        assert {r["state"] for r in again.json()} == {"skipped"}
+        assert [r["id"] for r in again.json()] == [r["id"] for r in rows]
+    assert len(vestige("list", "--case", "B1", "--json").json()) == 50
+    assert vestige("verify", "--no-record").exit_code == 0
+
+
+def test_failures_in_a_batch_are_reported_and_the_rest_captured(archive_ready: Cli, tmp_path: Path) -> None:
+    with FixtureWeb() as web:
+        path = tmp_path / "urls.txt"
+        path.write_text(f"# from the team sheet\n{web.url}/frame.html\nhttp://127.0.0.1:9/unreachable\n\n")
+        res = archive_ready("capture", "--from", str(path), "--case", "B1", "--settle", "0.2")
+    assert res.exit_code == 1
+    assert "2 URLs: 1 complete, 1 failed" in res.stderr
+    assert "failed   http://127.0.0.1:9/unreachable: navigation failed" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"link,note\nhttps://example.org/,x\n", "no 'url' column"),
+        (b"url\nhttps://example.org/\xff\xfe\n", "not UTF-8 text (line 2)"),
+        (b"url,note\nhttps://example.org/,ok\nfile:///etc/passwd,bad\njavascript:alert(1),bad\n", "line 3"),
+        (b"\n\n", "no URLs to capture"),
+    ],
+    ids=["no-url-column", "bad-encoding", "bad-urls", "empty"],
+)
+def test_malformed_url_lists_are_refused_before_anything_is_captured(
+    archive_ready: Cli, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "urls.csv"
+    path.write_bytes(content)
+    res = archive_ready("capture", "--from", str(path), "--case", "B1")
+    assert res.exit_code == 2 and message in res.stderr, res.stderr
+    assert archive_ready("list", "--json").json() == []
+
+
+def test_ctrl_c_stops_cleanly_and_the_batch_resumes(archive_ready: Cli, tmp_path: Path) -> None:
+    root = archive_ready.root
+    with FixtureWeb() as web:
+        urls = _csv(tmp_path / "urls.csv", web, 16)
+        cmd = [
+            *VESTIGE,
+            "--archive",
+            str(root),
+            "capture",
+            "--from",
+            str(urls),
+            "--case",
+            "B1",
+            "--jobs",
+            "2",
+        ]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until some, but not all, are stored
+            stored = archive_ready("list", "--json").json()
+            if len(stored) >= 3:
+                break
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, out + err
+        assert "interrupted; run the same command again" in err and "Traceback" not in err
+        kept = archive_ready("list", "--json").json()
+        assert 3 <= len(kept) < 16
+        assert all(i["state"] == "complete" for i in kept)  # in-flight captures were discarded, not kept
+        assert not [p for p in (root / "tmp").iterdir() if p.name.startswith(("capture-", "session-"))]
+        assert archive_ready("verify", "--no-record").exit_code == 0
+        again = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr[-2000:]
+        rows = json.loads(again.stdout)
+        assert sum(r["state"] == "skipped" for r in rows) == len(kept)
+        assert len(rows) == 16
+    assert len(archive_ready("list", "--json").json()) == 16
