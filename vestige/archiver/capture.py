@@ -531,7 +531,8 @@ async def _handle_page(
     for _ in range(SCROLL_STEPS):
         if clock.left() < 2 or await page.evaluate(_SCROLL):
             break
-        await asyncio.sleep(0.15)
+        # A few frames for lazy content to notice the scroll; what it fetches, the quiet wait awaits.
+        await asyncio.sleep(0.05)
     await page.evaluate(_PLAY)
     if not await _wait_quiet(rec, opts.settle, clock.left(20)):
         problems.append("the network did not go quiet before the snapshot")
@@ -709,7 +710,7 @@ async def _save_media(
                 problems.append(f"media {url} could not be saved: {exc}")
 
     await asyncio.to_thread(fetch_all)
-    await _wait_quiet(rec, 0.2, clock.left(10))
+    await _wait_quiet(rec, 0.0, clock.left(10))  # every media exchange written (they have all ended)
     return [
         ("media", path, media_type)
         for hop, (path, media_type) in rec.kept.items()
