@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import random
 import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +44,7 @@ from vestige.cli import cli
 from vestige.custody.ledger import EventSpec
 from vestige.store import catalog, search
 
-from .common import Json, log, machine, median, r, target
+from .common import Json, log, median, r, run_alone, target
 
 RUNS = 5
 BATCH = 2_000
@@ -318,18 +316,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="parent of the work directory")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (and its archive)")
     args = parser.parse_args()
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="vestige-bench-", dir=args.dir))
-    out: Json = {"machine": machine(args.quick, workdir)}
-    try:
-        out["catalog"], out["targets"] = run(args.quick, workdir)
-    finally:
-        if args.keep:
-            log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(out, indent=2))
+    run_alone("catalog", run, args.quick, args.dir, args.keep)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -106,3 +107,23 @@ def machine(quick: bool, workdir: Path) -> Json:
         "quick": quick,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def run_alone(section: str, run: Any, quick: bool, parent: Path | None, keep: bool) -> None:
+    """One benchmark on its own (``python -m bench.NAME``): a temp work directory, removed unless
+    ``keep``, and one JSON document on stdout, as ``bench.run`` prints for all of them."""
+    import shutil
+    import tempfile
+
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="vestige-bench-", dir=parent))
+    out: Json = {"machine": machine(quick, workdir)}
+    try:
+        out[section], out["targets"] = run(quick, workdir)
+    finally:
+        if keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(out, indent=2))

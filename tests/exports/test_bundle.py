@@ -300,3 +300,16 @@ def test_pywb_replays_the_exported_capture(exported: Exported, tmp_path: Path) -
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_zip_export_leaves_neighbouring_files_alone(exported: Exported, tmp_path: Path) -> None:
+    """The zip is built under a fresh hidden name: a directory that happens to share its stem survives."""
+    neighbour = tmp_path / ".b.zip"
+    neighbour.mkdir()
+    (neighbour / "keep.txt").write_text("not Vestige's")
+    res = exported.vestige(
+        "export", "--case", "UKR1", "--out", str(tmp_path / "b.zip"), "--items", "UKR1-0003"
+    )
+    assert res.exit_code == 0, res.stderr
+    assert (neighbour / "keep.txt").read_text() == "not Vestige's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.zip", "b.zip"]

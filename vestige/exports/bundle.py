@@ -31,7 +31,7 @@ from ..custody.ledger import ITEM_EVENTS, Entry, LedgerReader
 from ..custody.signed_note import sign_note
 from ..errors import ArchiveError, CustodyViolation, InputError
 from ..store import catalog
-from ..store.blobs import copy_stream, digest_stream
+from ..store.blobs import BlobDigest, copy_stream, digest_stream
 from ..store.schema import cases
 from . import verify_standalone
 from .bundle_check import TSA_ROOTS
@@ -213,6 +213,7 @@ class _Builder:
         self.archive = archive
         self.root = root
         self.created = created
+        self.known: dict[str, BlobDigest] = {}  # bundle path -> digests computed while copying
 
     def copy_blob(self, art: catalog.ArtifactView, rel: str) -> None:
         """Copy an artifact into the bundle, checking its bytes against the committed digests."""
@@ -229,6 +230,7 @@ class _Builder:
                 f"the stored blob {art.sha256[:16]}… no longer matches its committed digests",
                 hint="run: vestige verify",
             )
+        self.known[rel] = d
 
 
 def _native_name(art: catalog.ArtifactView, used: set[str], n: int) -> str:
@@ -327,15 +329,18 @@ def export_case(archive: Archive, opts: ExportOptions) -> ExportResult:
     case_title = case_row.title if case_row is not None else None
     ids = assign_ids(pattern, [s.item.id for s in sources], opts.case, opts.case_seq)
 
-    partial = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
-    staging = partial if not as_zip else partial.with_suffix("")
+    token = uuid.uuid4().hex[:12]
+    partial = out.parent / f".{out.name}.partial-{token}"
+    staging = partial if not as_zip else out.parent / f".{out.name}.staging-{token}"
     try:
         staging.mkdir()
         result = _build(archive, staging, sources, ids, d, created, case_title, opts, wacz_key)
         if as_zip:
             _zip_tree(staging, partial, created)
             shutil.rmtree(staging)
+        _sync(partial)  # on disk before it takes its name: a power cut never leaves a short bundle
         os.replace(partial, out)
+        _sync(out.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         partial.unlink(missing_ok=True) if partial.is_file() else shutil.rmtree(partial, ignore_errors=True)
@@ -547,7 +552,7 @@ def _build(
     (root / "CERTIFICATION.txt").write_text(
         certification_text(manifest, exhibits), encoding="utf-8", newline="\n"
     )
-    return _write_sums(archive, root, opts.case)
+    return _write_sums(archive, root, opts.case, b.known)
 
 
 def _write_tsa_roots(archive: Archive, urls: set[str], dest: Path) -> None:
@@ -576,15 +581,21 @@ def bundle_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def _write_sums(archive: Archive, root: Path, case_id: str) -> tuple[str, int, int]:
-    """B3SUMS, then SHA256SUMS over every file including B3SUMS, then the signature over SHA256SUMS."""
+def _write_sums(
+    archive: Archive, root: Path, case_id: str, known: dict[str, BlobDigest]
+) -> tuple[str, int, int]:
+    """B3SUMS, then SHA256SUMS over every file including B3SUMS, then the signature over SHA256SUMS.
+
+    Files copied from the store were hashed on the way (``known``); the rest are read once here."""
     total = 0
     digests = []
     for rel in bundle_files(root):
         if rel in SUMS_EXCLUDED:
             continue
-        with open(root / rel, "rb") as fp:
-            dg = digest_stream(fp)
+        dg = known.get(rel)
+        if dg is None:
+            with open(root / rel, "rb") as fp:
+                dg = digest_stream(fp)
         total += dg.size
         digests.append((rel, dg.sha256, dg.blake3))
     b3 = "".join(f"{b}  {rel}\n" for rel, _, b in digests).encode()
@@ -596,6 +607,17 @@ def _write_sums(archive: Archive, root: Path, case_id: str) -> tuple[str, int, i
     note = sign_note(f"{SUMS_NOTE}\n{case_id}\n{digest}\n", archive.key_name, archive.key().private)
     (root / "SHA256SUMS.sig").write_text(note.to_text(), encoding="utf-8", newline="\n")
     return digest, len(digests) + 2, total + len(b3) + len(sums)
+
+
+def _sync(path: Path) -> None:
+    """fsync a file, or a directory tree with every file in it."""
+    paths = [path] if path.is_file() else [path, *path.rglob("*")]
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _zip_tree(root: Path, dest: Path, created: str) -> None:
