@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,25 @@ def test_every_command_has_help_with_an_example() -> None:
         assert f"vestige {name}" in readme, f"README does not document `vestige {name}`"
         opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
         assert "--json" in opts, f"{name} lacks --json"
+
+
+def test_shell_completion_scripts_and_answers() -> None:
+    """`eval "$(_VESTIGE_COMPLETE=bash_source vestige)"` (README) gives a working completion."""
+    exe = str(Path(sys.executable).with_name("vestige"))
+    for shell in ("bash", "zsh", "fish"):
+        script = subprocess.run(
+            [exe], env={**os.environ, "_VESTIGE_COMPLETE": f"{shell}_source"}, capture_output=True, text=True
+        )
+        assert script.returncode == 0 and "_VESTIGE_COMPLETE" in script.stdout, shell
+    answer = subprocess.run(
+        [exe],
+        env={
+            **os.environ,
+            "_VESTIGE_COMPLETE": "bash_complete",
+            "COMP_WORDS": "vestige verify-b",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert "verify-bundle" in answer.stdout
