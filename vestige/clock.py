@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 
 Clock = Callable[[], str]
@@ -18,3 +20,21 @@ def utc_now() -> str:
 
 def random_salt() -> str:
     return base64.b64encode(os.urandom(16)).decode()
+
+
+def ntp_synchronized() -> bool | None:
+    """Whether systemd says the clock is NTP-synchronised; None when it cannot tell (no systemd)."""
+    if not shutil.which("timedatectl"):
+        return None
+    try:
+        proc = subprocess.run(
+            ["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    answer = proc.stdout.strip()
+    return {"yes": True, "no": False}.get(answer) if proc.returncode == 0 else None

@@ -129,6 +129,8 @@ def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb
     prov = json.loads(_artifact(item, "provenance").read_text())
     assert prov["state"] == "complete" and prov["final_url"] == f"{https.url}/"
     assert prov["public_ip"] is None  # never asked without the user's opt-in
+    assert prov["clock_source"] == "system clock (UTC)"
+    assert prov["clock_ntp_synchronized"] in (True, False, None)  # what timedatectl says, when present
     assert prov["main_origin_tls"]["validation"]["valid"] is True
     assert prov["versions"]["chromium"] and prov["versions"]["mitmproxy"]
     assert prov["exchanges_count"] >= 5 and prov["operator"] == "Capture Tester"

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..clock import utc_now
+from ..clock import ntp_synchronized, utc_now
 from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
@@ -168,6 +168,7 @@ class CaptureSession:
         self.browser_version: str | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
+        self.ntp_synchronized = ntp_synchronized()  # once per run: it asks timedatectl
 
     async def __aenter__(self) -> CaptureSession:
         from playwright.async_api import async_playwright
@@ -369,7 +370,8 @@ class _Run:
             "title": page_info["title"],
             "started": self.started,
             "ended": self.ended,
-            "clock_source": "system clock (UTC); synchronisation not verified by Vestige",
+            "clock_source": "system clock (UTC)",
+            "clock_ntp_synchronized": self.session.ntp_synchronized,  # systemd's word; None: unknown
             "operator": opts.operator,
             "case": opts.case,
             "host": _host(),

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, func, select
 
 from .. import errors
 from ..archive import Archive, ArchiveConfig, SettingValue, tsa_roots
+from ..clock import ntp_synchronized
 from ..custody.ledger import LedgerReader
 from ..store import catalog
 from ..store.schema import ledger_entries, timestamps
@@ -430,24 +431,6 @@ def check_disk(root: Path) -> Finding:
     if usage.free < LOW_DISK_BYTES or usage.free < LOW_DISK_FRACTION * usage.total:
         return Finding("disk", "warning", detail, fix, data)
     return Finding("disk", "ok", detail, data=data)
-
-
-def ntp_synchronized() -> bool | None:
-    """Whether systemd says the clock is NTP-synchronised; None when it cannot tell (no systemd)."""
-    if not shutil.which("timedatectl"):
-        return None
-    try:
-        proc = subprocess.run(
-            ["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    answer = proc.stdout.strip()
-    return {"yes": True, "no": False}.get(answer) if proc.returncode == 0 else None
 
 
 def check_clock(archive: Archive | None, now: dt.datetime | None = None) -> Finding:
