@@ -74,8 +74,9 @@ def test_failures_in_a_batch_are_reported_and_the_rest_captured(archive_ready: C
         (b"url\nhttps://example.org/\xff\xfe\n", "not UTF-8 text (line 2)"),
         (b"url,note\nhttps://example.org/,ok\nfile:///etc/passwd,bad\njavascript:alert(1),bad\n", "line 3"),
         (b"\n\n", "no URLs to capture"),
+        (b"url,tags\nhttps://example.org/,ok;bad\x07tag\n", "line 2: invalid tag"),
     ],
-    ids=["no-url-column", "bad-encoding", "bad-urls", "empty"],
+    ids=["no-url-column", "bad-encoding", "bad-urls", "empty", "bad-tag"],
 )
 def test_malformed_url_lists_are_refused_before_anything_is_captured(
     archive_ready: Cli, tmp_path: Path, content: bytes, message: str

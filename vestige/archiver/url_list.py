@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import InputError
+from ..store.catalog import check_tag
 from .capture import check_url
 
 MAX_BAD_SHOWN = 5
@@ -69,6 +70,10 @@ def read_url_list(path: Path) -> UrlList:
         except InputError:
             bad.append(f"line {row.line}: {row.url[:80]!r}")
             continue
+        try:
+            row = replace(row, tags=tuple(dict.fromkeys(check_tag(t) for t in row.tags)))
+        except InputError as exc:
+            raise InputError(f"{path} line {row.line}: {exc.message}", hint=exc.hint) from None
         if row.url in first_seen:
             out.duplicates.append((row.line, first_seen[row.url]))
             continue

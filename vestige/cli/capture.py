@@ -230,13 +230,8 @@ async def _capture_batch(
             progress.started(r.url)
             yield job
 
-    def store(result: Any, row: Any) -> Any:
-        item = add_capture(archive, result, case_id, row.note or note).item
-        if row.tags:
-            from ..store.ingest import add_tags
-
-            add_tags(archive, item.id, list(row.tags))
-        return item
+    def store(result: Any, row: Any) -> Any:  # the row's tags commit with the exhibit, atomically
+        return add_capture(archive, result, case_id, row.note or note, tags=row.tags).item
 
     loop = asyncio.get_running_loop()
     with (
