@@ -413,3 +413,19 @@ def test_doctor_reports_an_unreadable_archive(vestige: Cli, archive_root: Path) 
     assert res.exit_code == 1
     [archive] = [c for c in res.json()["checks"] if c["check"] == "archive"]
     assert archive["status"] == "problem" and "unreadable" in archive["detail"]
+
+
+def test_add_and_export_take_their_defaults_from_the_settings(
+    vestige: Cli, evidence: list[Path], tmp_path: Path
+) -> None:
+    assert vestige("init", "--operator", "T").exit_code == 0
+    res = vestige("add", str(evidence[0]))
+    assert res.exit_code == 2 and "vestige config set case" in res.stderr
+    assert vestige("config", "set", "case", "UKR-2024").exit_code == 0
+    assert vestige("add", str(evidence[0]), "--json").json()[0]["id"] == "UKR-2024-0001"
+    assert vestige("config", "set", "export.id_pattern", "UKR-OTP-{case_seq:04d}-{seq:04d}").exit_code == 0
+    res = vestige("export", "--case", "UKR-2024", "--out", str(tmp_path / "b"), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert res.json()["exhibits"][0]["exhibit_id"] == "UKR-OTP-0001-0001"
+    explicit = vestige("export", "--case", "UKR-2024", "--out", str(tmp_path / "c"), "--id-pattern", "{item}")
+    assert explicit.exit_code == 0  # an option given on the command line wins

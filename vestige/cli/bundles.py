@@ -10,6 +10,7 @@ import click
 from .. import errors
 from ..store import catalog
 from .base import EXISTING_FILE, _archive, _emit, _report_timestamps, cli, json_option, parse_size
+from .settings import settings
 
 
 @cli.command()
@@ -25,9 +26,9 @@ from .base import EXISTING_FILE, _archive, _emit, _report_timestamps, cli, json_
 )
 @click.option(
     "--id-pattern",
-    default="{item}",
-    show_default=True,
-    help="Exhibit numbering for the recipient: fields {item} {case} {seq} {item_seq} {case_seq}.",
+    default=None,
+    help="Exhibit numbering for the recipient: fields {item} {case} {seq} {item_seq} {case_seq} "
+    "[config: export.id_pattern; default: {item}].",
 )
 @click.option(
     "--case-seq", type=click.IntRange(min=0), default=1, show_default=True, help="Value of {case_seq}."
@@ -39,7 +40,7 @@ def export(
     case_id: str,
     out: Path,
     item_ids: tuple[str, ...],
-    id_pattern: str,
+    id_pattern: str | None,
     case_seq: int,
     as_json: bool,
 ) -> None:
@@ -58,7 +59,8 @@ def export(
     from ..exports.bundle import ExportOptions, export_case
 
     archive = _archive(ctx)
-    result = export_case(archive, ExportOptions(case_id, out, item_ids, id_pattern, case_seq))
+    pattern = id_pattern or settings(archive).export_id_pattern
+    result = export_case(archive, ExportOptions(case_id, out, item_ids, pattern, case_seq))
     data = result.to_json()
     data["timestamps"] = _report_timestamps(archive)
 

@@ -13,6 +13,7 @@ from ..custody.signed_note import verifier_key
 from ..store import catalog
 from ..store.ingest import add_files, add_note
 from .base import _archive, _emit, _report_timestamps, cli, json_option
+from .settings import settings
 
 
 @cli.command()
@@ -52,11 +53,13 @@ def init(ctx: click.Context, operator: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--case", "case_id", required=True, help="Case the exhibits belong to.")
+@click.option("--case", "case_id", default=None, help="Case the exhibits belong to [config: case].")
 @click.option("--note", default=None, help="A note recorded with each exhibit.")
 @json_option
 @click.pass_context
-def add(ctx: click.Context, files: tuple[Path, ...], case_id: str, note: str | None, as_json: bool) -> None:
+def add(
+    ctx: click.Context, files: tuple[Path, ...], case_id: str | None, note: str | None, as_json: bool
+) -> None:
     """Preserve local files (videos, documents) as exhibits.
 
     \b
@@ -64,6 +67,11 @@ def add(ctx: click.Context, files: tuple[Path, ...], case_id: str, note: str | N
       vestige add statement.pdf clip.mp4 --case UKR-2024 --note "from witness W-12"
     """
     archive = _archive(ctx)
+    case_id = case_id or settings(archive).case
+    if case_id is None:
+        raise errors.InputError(
+            "no case given", hint="pass --case ID, or set one: vestige config set case ID"
+        )
     added = add_files(archive, list(files), case_id, note)
     out = [{**a.item.to_json(archive.root), "duplicate_of": a.duplicate_of} for a in added]
     stamps = _report_timestamps(archive)
