@@ -1,0 +1,198 @@
+"""Platform look-alikes under their real host names, for profile tests.
+
+A test CA issues one certificate naming the platforms' hosts; an HTTPS server on 127.0.0.1 answers for
+all of them from fixture files (chosen by the Host header and the path); a small CONNECT proxy routes
+every tunnel to that server. A capture is pointed at the proxy with ``--proxy`` and trusts the CA with
+``--ca-file``, so profile selection, SNI and certificate validation see the real host names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.server
+import socket
+import ssl
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+HOSTS = ("t.me", "telegram.org", "vk.com", "x.com", "twitter.com", "www.facebook.com", "www.youtube.com")
+
+
+@dataclass(frozen=True)
+class PlatformPki:
+    ca_pem: Path
+    cert_pem: Path
+    key_pem: Path
+
+
+def make_platform_pki(directory: Path, hosts: tuple[str, ...] = HOSTS) -> PlatformPki:
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Vestige Platform Test CA")])
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in hosts]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pki = PlatformPki(directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
+    pki.ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    pki.cert_pem.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    pki.key_pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return pki
+
+
+Route = tuple[int, str, bytes]  # status, content type, body
+
+
+@dataclass
+class PlatformWeb:
+    """HTTPS on 127.0.0.1 answering for every platform host from ``routes[(host, path)]``."""
+
+    pki: PlatformPki
+    routes: Mapping[tuple[str, str], Route]
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    port: int = 0
+
+    def __enter__(self) -> PlatformWeb:
+        web = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").split(":")[0]
+                path = self.path.split("?")[0]
+                web.requests.append((host, self.path))
+                status, ctype, body = web.routes.get((host, path), (404, "text/plain", b"not found"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.pki.cert_pem, self.pki.key_pem)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RoutingProxy:
+    """An HTTP CONNECT proxy that tunnels every host:port to one local server (``target``)."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.tunnels: list[str] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> RoutingProxy:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self.sock.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            method, target, _ = line.split(" ", 2)
+            if method != "CONNECT":
+                client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            self.tunnels.append(target)
+            with socket.create_connection(("127.0.0.1", self.target)) as upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                rest = head.split(b"\r\n\r\n", 1)[1]
+                if rest:
+                    upstream.sendall(rest)
+                _pipe(client, upstream)
+
+
+def _pipe(a: socket.socket, b: socket.socket) -> None:
+    def one_way(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_WR)
+
+    t = threading.Thread(target=one_way, args=(b, a), daemon=True)
+    t.start()
+    one_way(a, b)
+    t.join(30)
