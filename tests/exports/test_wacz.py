@@ -265,8 +265,9 @@ const key = await crypto.subtle.importKey("spki", b64(s.publicKey), {name: "ECDS
                                           true, ["verify"]);
 const ok = await crypto.subtle.verify({name: "ECDSA", hash: "SHA-256"}, key, b64(s.signature),
                                       new TextEncoder().encode(s.hash));
+const other = s.hash.replace(/.$/, c => c === "0" ? "1" : "0");  // always a different hash
 const bad = await crypto.subtle.verify({name: "ECDSA", hash: "SHA-256"}, key, b64(s.signature),
-                                       new TextEncoder().encode(s.hash.replace(/.$/, "0")));
+                                       new TextEncoder().encode(other));
 console.log(JSON.stringify({ok, bad}));
 """
     )

@@ -24,7 +24,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-HOSTS = ("t.me", "telegram.org", "vk.com", "x.com", "twitter.com", "www.facebook.com", "www.youtube.com")
+HOSTS = (
+    "t.me",
+    "telegram.org",
+    "cdn4.telesco.pe",
+    "vk.com",
+    "x.com",
+    "twitter.com",
+    "www.facebook.com",
+    "www.youtube.com",
+)
 
 
 @dataclass(frozen=True)
@@ -105,10 +114,14 @@ class PlatformWeb:
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").split(":")[0]
-                path = self.path.split("?")[0]
                 web.requests.append((host, self.path))
-                status, ctype, body = web.routes.get((host, path), (404, "text/plain", b"not found"))
+                # The full path (with its query) first, then the path alone.
+                route = web.routes.get((host, self.path)) or web.routes.get((host, self.path.split("?")[0]))
+                status, ctype, body = route or (404, "text/plain", b"not found")
                 self.send_response(status)
+                if 300 <= status < 400:  # a redirect: the body is where to
+                    self.send_header("Location", body.decode())
+                    body = b""
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -11,7 +11,16 @@ from typing import Any
 from ..errors import VestigeError
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-BASE_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
+BASE_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    # Chromium's own calls home (autofill queries naming the page, hints, translation, sync) would reach
+    # Google from the investigator's machine and land in the evidence: none of them is made.
+    "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
+    "--disable-sync",
+    "--disable-domain-reliability",
+]
 
 
 class BrowserMissing(VestigeError):

@@ -29,6 +29,7 @@ from ..clock import ntp_synchronized, utc_now
 from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
+from .profiles import select_profile
 from .recorder import Limits, Recorder, RecordingProxy, ca_spki_hash
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
@@ -38,6 +39,8 @@ SOCKS_SCHEMES = ("socks5://", "socks5h://")
 PROXY_SCHEMES = ("http://", "https://", *SOCKS_SCHEMES)
 VIEWPORT: Any = {"width": 1280, "height": 900}
 SCROLL_STEPS = 30
+# What a platform showed instead of the post: the capture is kept, as partial, with this reason.
+NOT_THE_POST = {"login_wall", "deleted", "age_gate", "rate_limited", "geo_blocked", "not_found"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class CaptureOptions:
     operator: str = ""
     case: str = ""
     public_ip_resolver: str | None = None  # opt-in: a URL answering with the caller's IP address
+    profile: str | None = None  # a platform profile by name; None: chosen from the URL
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class CaptureOptions:
             "settle_s": self.settle,
             "extra_ca": str(self.extra_ca) if self.extra_ca else None,
             "public_ip_resolver": self.public_ip_resolver,
+            "profile": self.profile,
         }
 
 
@@ -79,6 +84,7 @@ class CaptureResult:
     ended: str
     files: list[tuple[str, Path, str]]  # (role, file, media type)
     provenance: dict[str, Any]
+    post: dict[str, Any] | None = None  # the platform profile's post record (PostRecord.to_json())
 
 
 class CaptureRefused(VestigeError):
@@ -250,6 +256,9 @@ class _Run:
         self.events: dict[str, list[Any]] = {"dialogs": [], "popups": [], "crashed": []}
         self.media_elements: list[dict[str, Any]] | None = []  # None: the page's media could not be read
         self.public_ip: dict[str, Any] | None = None  # only when the user opts in to a resolver
+        self.profile = select_profile(url, opts.profile)
+        self.profile_notes: list[str] = []
+        self.post: dict[str, Any] | None = None
         self.bridge: SocksBridge | None = None
         self.mode: list[str] = []
         self.listener: tuple[str, int] | None = None
@@ -339,16 +348,44 @@ class _Run:
         if self.failed is not None:
             return
         crash_point("capture-loaded")
+        # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
+        self.profile_notes = await self.profile.prepare(page, clock.left(20))
         self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
         self.page_info["final_url"] = page.url
         self.page_info["title"] = await page.title()
-        self.files.extend(await _snapshots(page, self.workdir, rec, page.url))
+        frames: list[tuple[str, str]] = []
+        self.files.extend(await _snapshots(page, self.workdir, rec, page.url, frames))
+        await self._extract_post(frames)
         assert self.listener is not None
         self.files.extend(
             await _save_media(
                 page, rec, self.session.confdir, self.listener, self.page_info, clock, self.problems
             )
         )
+
+    async def _extract_post(self, frames: list[tuple[str, str]]) -> None:
+        """The platform profile's post record, from the rendered DOM: a ``post`` artifact and a WARC
+        metadata record. A login wall, a deleted post or a rate limit makes the capture partial."""
+        dom = next((path for role, path, _ in self.files if role == "dom"), None)
+        if dom is None:
+            return
+        html = dom.read_text(encoding="utf-8", errors="replace")
+        try:
+            record = await asyncio.to_thread(self.profile.extract, self.url, html, frames=frames)
+        except Exception as exc:  # a page the profile cannot read is said, never a crashed capture
+            self.problems.append(f"the {self.profile.name} profile could not read the page: {exc}")
+            return
+        if record is None:
+            return
+        self.post = record.to_json()
+        data = json.dumps(self.post, ensure_ascii=False, indent=2).encode()
+        path = self.workdir / "post.json"
+        path.write_bytes(data)
+        self.files.append(("post", path, "application/json"))
+        with self.rec.lock:
+            write_metadata(self.rec.writer, f"urn:vestige:post:{self.url}", data, self.url)
+        if record.page_state in NOT_THE_POST:
+            self.problems.append(f"{record.page_state.replace('_', ' ')}: the page does not show the post")
 
     def provenance_bytes(self) -> bytes:
         rec, opts, page_info = self.rec, self.opts, self.page_info
@@ -401,6 +438,13 @@ class _Run:
             "dialogs": self.events["dialogs"],
             "popups": self.events["popups"],
             "media_elements": self.media_elements,
+            "profile": {
+                "name": self.profile.name,
+                "version": self.profile.version,
+                "notes": self.profile_notes,
+                "page_state": self.post.get("page_state") if self.post else None,
+                "unreadable": self.post.get("unreadable") if self.post else None,
+            },
             "main_origin_tls": self.tls_main,
             "state": self.state,
             "reason": self.reason,
@@ -434,6 +478,7 @@ class _Run:
             ended=self.ended,
             files=files,
             provenance=self.provenance,
+            post=self.post,
         )
 
 
@@ -585,8 +630,11 @@ async def _media_elements(page: Any) -> list[dict[str, Any]] | None:
     ]
 
 
-async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
-    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records.
+async def _snapshots(
+    page: Any, workdir: Path, rec: Recorder, target: str, frame_html: list[tuple[str, str]]
+) -> list[tuple[str, Path, str]]:
+    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records;
+    each iframe's (URL, HTML) is added to ``frame_html`` for the platform profile.
 
     Records are written under the recorder's lock: late exchanges may be written at the same time."""
     out: list[tuple[str, Path, str]] = []
@@ -604,7 +652,9 @@ async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> li
     frames: list[tuple[str, bytes]] = []
     for i, frame in enumerate(page.frames[1:], start=1):
         try:
-            frames.append((f"urn:vestige:dom:{frame.url}#frame{i}", (await frame.content()).encode()))
+            html = await frame.content()
+            frame_html.append((frame.url, html))
+            frames.append((f"urn:vestige:dom:{frame.url}#frame{i}", html.encode()))
         except Exception:  # a detached frame has no content left to record
             continue
 

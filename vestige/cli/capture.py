@@ -57,6 +57,12 @@ DEFAULT_CASE = "inbox"  # created on first use, without asking
     help="Seconds of network quiet that count as 'the page has finished' (late requests) [default: 1].",
 )
 @click.option(
+    "--profile",
+    default=None,
+    metavar="NAME",
+    help="Platform profile for the post record (default: chosen from the URL; 'generic' for any page).",
+)
+@click.option(
     "--public-ip-resolver",
     default=None,
     metavar="URL",
@@ -93,6 +99,7 @@ def capture(
     timeout: float | None,
     max_size: str | None,
     settle: float | None,
+    profile: str | None,
     public_ip_resolver: str | None,
     strict_tls: bool,
     jobs: int | None,
@@ -117,6 +124,7 @@ def capture(
       vestige capture --from urls.csv --case UKR-2024 --jobs 2
     """
     from ..archiver.capture import PROXY_SCHEMES, CaptureOptions, check_url
+    from ..archiver.profiles import select_profile
     from ..archiver.url_list import UrlRow, read_url_list
     from ..store.captured import completed_captures
 
@@ -135,6 +143,8 @@ def capture(
     rows = list({r.url: r for r in reversed(rows)}.values())[::-1]  # each URL once, first mention wins
     if public_ip_resolver:
         check_url(public_ip_resolver)
+    if profile is not None:
+        select_profile("https://example.org/", profile)  # an unknown name: exit 2 before any capture
     if proxy and not proxy.startswith(PROXY_SCHEMES):
         raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
     confirm_case(
@@ -152,6 +162,7 @@ def capture(
         case=case_id,
         settle=settle if settle is not None else conf.capture_settle,
         public_ip_resolver=public_ip_resolver,
+        profile=profile,
     )
     jobs = jobs if jobs is not None else conf.capture_jobs
     # Resuming is for batches: a URL named on the command line is captured again (pages change).
@@ -217,7 +228,7 @@ async def _capture_batch(
     Each capture's scratch directory lives until its exhibit is stored (or refused), then goes; on
     Ctrl-C the captures in flight are cancelled and their scratch removed, while stored ones stay."""
     from ..archiver.capture import CaptureJob, capture_all
-    from ..store.ingest import add_capture
+    from ..store.ingest import add_capture, post_summary
 
     scratch_dirs: dict[str, contextlib.AbstractContextManager[Path]] = {}
     by_url = {r.url: r for r in rows}
@@ -255,6 +266,7 @@ async def _capture_batch(
                             "reason": outcome.reason,
                             "http_status": outcome.http_status,
                             "title": outcome.title,
+                            "post": post_summary(outcome.post),
                             "artifacts": [a.to_json(archive.root) for a in item.artifacts],
                         }
                 finally:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -226,6 +226,30 @@ def add_tags(archive: Archive, item_id: str, tags: Sequence[str]) -> TagResult:
     return TagResult(after, added, [t for t in wanted if t in item.tags])
 
 
+def post_summary(post: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the ledger entry says of a capture's post record (the whole record is its ``post`` artifact)."""
+    if not post:
+        return None
+    author = post.get("author") or {}
+    return {
+        "platform": post.get("platform"),
+        "page_state": post.get("page_state"),
+        "post_id": post.get("post_id"),
+        "canonical_url": post.get("canonical_url"),
+        "author": {k: author.get(k) for k in ("display_name", "handle", "id")} if author else None,
+        "posted_at": post.get("posted_at"),
+    }
+
+
+def _post_text(post: dict[str, Any]) -> str:
+    """The words a search should find in a post record: author, text, and the listed messages."""
+    parts: list[str] = []
+    for p in [post, *(post.get("messages") or [])]:
+        author = p.get("author") or {}
+        parts += [author.get("display_name") or "", author.get("handle") or "", p.get("text") or ""]
+    return "\n".join(x for x in parts if x)
+
+
 def add_capture(
     archive: Archive,
     result: CaptureResult,
@@ -243,6 +267,9 @@ def add_capture(
     crash_point("after-blobs")
     arts = _stored_arts(archive, stored)
     text = search.item_text(archive.root, arts)
+    post = post_summary(result.post)
+    if result.post:
+        text = "\n".join(t for t in (text, _post_text(result.post)) if t)
     with archive.appending() as writer:
         conn = writer.conn
         now = archive.clock()
@@ -257,6 +284,8 @@ def add_capture(
             "started": result.started,
             "ended": result.ended,
         }
+        if post is not None:
+            details["post"] = post
         item = _register(
             writer,
             case_id,
@@ -271,6 +300,7 @@ def add_capture(
             details=details,
             note=note,
             text=text,
+            platform=post["platform"] if post else None,
         )
         if _tag(writer, item, wanted):
             item = catalog.get_item(conn, item.id)
