@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.net import free_port, wait_for_port
+from tests.support.replay import Pywb
 from tests.support.web import FixturePki, FixtureWeb, make_test_pki
 
 pytestmark = pytest.mark.slow
-REPLAY_BIN = Path(__file__).parents[2] / ".venv-replay" / "bin"
 
 
 @pytest.fixture
@@ -25,22 +22,8 @@ def pki(tmp_path: Path) -> FixturePki:
     return make_test_pki(tmp_path / "pki")
 
 
-@pytest.fixture
-def wayback(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    """pywb's `wayback` serving one collection from tmp_path on 127.0.0.1."""
-    if not (REPLAY_BIN / "wayback").exists():
-        pytest.fail("pywb is missing: run `make dev` (it creates .venv-replay)")
-    root = tmp_path / "pywb"
-    root.mkdir()
-    subprocess.run(
-        [str(REPLAY_BIN / "wb-manager"), "init", "evidence"], cwd=root, check=True, capture_output=True
-    )
-    port = free_port()
-    yield root, port
-
-
-def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[Path, int]) -> None:
-    root, port = wayback
+def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, tmp_path: Path) -> None:
+    pywb = Pywb(tmp_path / "pywb")
     assert vestige("init").exit_code == 0
     with FixtureWeb(pki.cert_pem, pki.key_pem) as web:
         res = vestige(
@@ -60,22 +43,10 @@ def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[P
                     if (rec.http_headers.get_header("Content-Encoding") != "br")
                     else b""
                 )
-    named = root / f"{item['id']}.warc.gz"  # the blob is named by its digest; pywb wants the extension
+    named = pywb.root / f"{item['id']}.warc.gz"  # the blob is named by its digest; pywb wants the extension
     shutil.copyfile(warc, named)
-    subprocess.run(
-        [str(REPLAY_BIN / "wb-manager"), "add", "evidence", str(named)],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    server = subprocess.Popen(
-        [str(REPLAY_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
+    pywb.add_warc(named)
+    with pywb:
         for uri in (
             f"{web.url}/",
             f"{web.url}/app.js",
@@ -85,13 +56,10 @@ def test_capture_replays_in_pywb(vestige: Cli, pki: FixturePki, wayback: tuple[P
             f"{web.url}/style.css",
             f"{web.url}/frame.html",
         ):
-            status, body = _get(f"http://127.0.0.1:{port}/evidence/id_/{uri}")
+            status, body = _get(pywb.url(uri))
             assert status == 200, uri
             assert body == bodies[uri], uri  # the archived bytes, as captured
-        _replay_in_browser(port, f"{web.url}/", timestamp)
-    finally:
-        server.terminate()
-        server.wait(10)
+        _replay_in_browser(pywb.port, f"{web.url}/", timestamp)
 
 
 def _get(url: str) -> tuple[int, bytes]:

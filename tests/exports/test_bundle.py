@@ -14,10 +14,10 @@ import pytest
 
 from tests.conftest import Cli
 from tests.exports.conftest import Exported, verify_py
+from tests.support.replay import REPLAY_BIN, Pywb
 from vestige.exports.loadfile import read_dat, read_opt
 
 pytestmark = pytest.mark.slow
-REPLAY_BIN = Path(__file__).resolve().parents[2] / ".venv-replay" / "bin"
 
 
 def _copy(bundle: Path, tmp_path: Path) -> Path:
@@ -265,41 +265,14 @@ def test_pywb_replays_the_exported_capture(exported: Exported, tmp_path: Path) -
     """The recipient's WACZ replays: pywb loads it with its own index and serves the page and its data."""
     import urllib.request
 
-    from tests.support.net import free_port, wait_for_port
-
-    if not (REPLAY_BIN / "wayback").exists():
-        pytest.fail("pywb is missing: run `make dev` (it creates .venv-replay)")
     manifest = json.loads((exported.bundle / "manifest.json").read_text())
     [page] = [x for x in manifest["exhibits"] if x["item_id"] == exported.page_id]
-    root = tmp_path / "pywb"
-    root.mkdir()
-    run = {"cwd": root, "check": True, "capture_output": True}
-    subprocess.run([str(REPLAY_BIN / "wb-manager"), "init", "evidence"], **run)  # type: ignore[call-overload]
-    subprocess.run(  # type: ignore[call-overload]
-        [
-            str(REPLAY_BIN / "wb-manager"),
-            "add",
-            "--unpack-wacz",
-            "evidence",
-            str(exported.bundle / page["wacz"]),
-        ],
-        **run,
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [str(REPLAY_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
+    pywb = Pywb(tmp_path / "pywb")
+    pywb.add_wacz(exported.bundle / page["wacz"])
+    with pywb:
         for url in (page["url"], page["url"] + "late.json"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/evidence/id_/{url}", timeout=20) as resp:
+            with urllib.request.urlopen(pywb.url(url), timeout=20) as resp:
                 assert resp.status == 200 and resp.read(), url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_zip_export_leaves_neighbouring_files_alone(exported: Exported, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import time
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from tests.support.net import free_port, wait_for_port
+from tests.support.replay import REPLAY_BIN, Pywb
 from tests.support.web import IMG
 from vestige.archiver.warc import open_writer, write_warcinfo
 from vestige.errors import InputError
@@ -43,7 +43,6 @@ from vestige.exports.wacz import (
     verify_wacz,
 )
 
-REPLAY_BIN = Path(__file__).parents[2] / ".venv-replay" / "bin"
 ORIGIN = "https://evidence.example"
 CREATED = "2026-11-24T09:33:21.046593Z"
 CAPTURED = "2026-11-24T09:30:00.000000Z"
@@ -296,43 +295,15 @@ def test_py_wacz_validates_it_and_rejects_a_forgery(wacz: WaczInfo, tmp_path: Pa
     assert res.returncode != 0, res.stdout
 
 
-@pytest.fixture
-def wayback(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    if not (REPLAY_BIN / "wayback").exists():
-        pytest.fail("pywb is missing: run `make dev` (it creates .venv-replay)")
-    root = tmp_path / "pywb"
-    root.mkdir()
-    subprocess.run(
-        [str(REPLAY_BIN / "wb-manager"), "init", "evidence"], cwd=root, check=True, capture_output=True
-    )
-    yield root, free_port()
-
-
-def test_pywb_replays_the_capture_from_the_wacz(wacz: WaczInfo, wayback: tuple[Path, int]) -> None:
-    root, port = wayback
-    # pywb takes the WACZ itself: it copies the WARC out of the zip and imports the WACZ's own index.
-    subprocess.run(
-        [str(REPLAY_BIN / "wb-manager"), "add", "--unpack-wacz", "evidence", str(wacz.path)],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    index = (root / "collections" / "evidence" / "indexes" / "index.cdxj").read_text()
+def test_pywb_replays_the_capture_from_the_wacz(wacz: WaczInfo, tmp_path: Path) -> None:
+    pywb = Pywb(tmp_path / "pywb")
+    pywb.add_wacz(wacz.path)
+    index = (pywb.root / "collections" / "evidence" / "indexes" / "index.cdxj").read_text()
     assert index.count("\n") == len(BODIES)  # the WACZ's index, not one pywb rebuilt
-    server = subprocess.Popen(
-        [str(REPLAY_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
+    with pywb:
         for url, body in BODIES.items():
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/evidence/id_/{url}", timeout=20) as resp:
+            with urllib.request.urlopen(pywb.url(url), timeout=20) as resp:
                 assert (resp.status, resp.read()) == (200, body), url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 # -- verify_wacz ---------------------------------------------------------------------------------------------
