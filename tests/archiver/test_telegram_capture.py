@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,18 @@ def test_an_unknown_profile_is_a_usage_error(vestige: Cli) -> None:
     assert vestige("init").exit_code == 0
     res = vestige("capture", "https://t.me/s/x", "--profile", "myspace")
     assert res.exit_code == 2 and "unknown profile" in res.stderr
+
+
+def test_post_fields_reach_show_and_the_court_bundle(vestige: Cli, capture: Any, tmp_path: Path) -> None:
+    code, row = capture("https://t.me/s/detsky_centr_example")
+    assert code == 0
+    card = vestige("show", row["id"]).stdout
+    assert "telegram" in card and "@detsky_centr_example" in card and "channel" in card
+    out = tmp_path / "bundle"
+    assert vestige("export", "--case", "TG", "--out", str(out)).exit_code == 0
+    index = (out / "index.csv").read_text(encoding="utf-8-sig")
+    assert "telegram" in index and "(@detsky_centr_example)" in index  # Platform and Author columns
+    report = subprocess.run(
+        ["pdftotext", str(next((out / "REPORTS").glob("*.pdf"))), "-"], capture_output=True, text=True
+    ).stdout
+    assert "@detsky_centr_example" in report

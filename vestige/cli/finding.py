@@ -247,6 +247,13 @@ def _print_card(item: catalog.ItemView, trail: list[Entry], root: Path) -> None:
     field("added", f"{item.created_at}  (ledger entry {item.entry_index})")
     field("reason", display(item.reason))
     field("platform", display(item.platform))
+    post = details.get("post")
+    if isinstance(post, dict):  # the platform profile's summary; the whole record is the post artifact
+        author: dict[str, Any] = post["author"] if isinstance(post.get("author"), dict) else {}
+        who = " ".join(display(str(v)) for v in (author.get("display_name"), author.get("handle")) if v)
+        field("post", display(f"{post.get('page_state')} {post.get('post_id') or ''}".strip()))
+        field("author", who)
+        field("posted", post.get("posted_at"))
     origin = details.get("from")
     if isinstance(origin, dict):
         field("imported", f"from {origin.get('archive')} item {origin.get('item')}")

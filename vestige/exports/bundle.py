@@ -303,6 +303,17 @@ def _custody_events(d: Disclosure, item_id: str, case_id: str) -> tuple[CustodyE
     return tuple(out)
 
 
+def _post_author(post: object) -> str | None:
+    """'Display Name (@handle)' from a capture's post summary in its ledger entry."""
+    if not isinstance(post, dict) or not isinstance(post.get("author"), dict):
+        return None
+    author = post["author"]
+    name, handle = author.get("display_name"), author.get("handle")
+    if name and handle:
+        return f"{name} ({handle})"
+    return str(name or handle) if (name or handle) else None
+
+
 def _exported_items(e: Entry) -> list[str]:
     items = (e.data.get("details") or {}).get("items")
     return [str(i) for i in items] if isinstance(items, list) else []
@@ -468,6 +479,8 @@ def _build(
             started=details.get("started") or item.created_at,
             ended=details.get("ended"),
             operator=str((src.entry.data.get("actor") or {}).get("name")),
+            platform=item.platform,
+            author=_post_author(details.get("post")),
             versions=(prov or {}).get("versions") or {},
             tls=(prov or {}).get("main_origin_tls"),
             provenance=prov,
