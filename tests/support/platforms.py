@@ -9,7 +9,6 @@ every tunnel to that server. A capture is pointed at the proxy with ``--proxy`` 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import http.server
 import socket
 import ssl
@@ -20,9 +19,8 @@ from pathlib import Path
 from types import TracebackType
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.support.web import issue_server_cert, make_ca, write_pem
 
 HOSTS = (
     "t.me",
@@ -45,50 +43,13 @@ class PlatformPki:
 
 def make_platform_pki(directory: Path, hosts: tuple[str, ...] = HOSTS) -> PlatformPki:
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Vestige Platform Test CA")])
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    ca, ca_key = make_ca("Vestige Platform Test CA", days=30)
+    leaf, key = issue_server_cert(ca_key, ca.subject, hosts[0], [x509.DNSName(h) for h in hosts], days=30)
+    return PlatformPki(
+        write_pem(directory / "ca.pem", ca),
+        write_pem(directory / "cert.pem", leaf),
+        write_pem(directory / "key.pem", key),
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in hosts]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pki = PlatformPki(directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
-    pki.ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    pki.cert_pem.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    pki.key_pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return pki
 
 
 Route = tuple[int, str, bytes]  # status, content type, body

@@ -199,70 +199,86 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_test_pki(directory: Path) -> FixturePki:
-    directory.mkdir(parents=True, exist_ok=True)
+def make_ca(cn: str, days: int = 365) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A self-signed test CA (P-256)."""
     now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("Vestige Test CA"))
-        .issuer_name(_name("Vestige Test CA"))
-        .public_key(ca_key.public_key())
+        .subject_name(_name(cn))
+        .issuer_name(_name(cn))
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
     )
+    return cert, key
 
-    def leaf(
-        issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Name, cn: str
-    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        sans: list[x509.GeneralName] = [
-            x509.DNSName("localhost"),
-            x509.DNSName("evidence.test"),
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        ]
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(cn))
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=90))
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-            )
-            .sign(issuer_key, hashes.SHA256())
+
+def issue_server_cert(
+    issuer_key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    cn: str,
+    sans: list[x509.GeneralName],
+    days: int = 90,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A TLS server certificate for ``sans``, signed by ``issuer_key``."""
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
         )
-        return cert, key
+        .sign(issuer_key, hashes.SHA256())
+    )
+    return cert, key
 
-    cert, key = leaf(ca_key, ca.subject, "evidence.test")
-    rogue_key = ec.generate_private_key(ec.SECP256R1())
-    rogue, rogue_leaf_key = leaf(rogue_key, _name("Rogue issuer"), "evidence.test")
 
-    def write(path: Path, data: bytes) -> Path:
-        path.write_bytes(data)
-        return path
-
+def write_pem(path: Path, item: x509.Certificate | ec.EllipticCurvePrivateKey) -> Path:
+    """A certificate, or a private key (PKCS#8, unencrypted), as a PEM file."""
     pem = serialization.Encoding.PEM
-    pkcs8 = serialization.PrivateFormat.PKCS8
-    none = serialization.NoEncryption()
+    if isinstance(item, x509.Certificate):
+        path.write_bytes(item.public_bytes(pem))
+    else:
+        path.write_bytes(
+            item.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+    return path
+
+
+def make_test_pki(directory: Path) -> FixturePki:
+    directory.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = make_ca("Vestige Test CA")
+    sans: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.DNSName("evidence.test"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
+    cert, key = issue_server_cert(ca_key, ca.subject, "evidence.test", sans)
+    rogue_key = ec.generate_private_key(ec.SECP256R1())
+    rogue, rogue_leaf_key = issue_server_cert(rogue_key, _name("Rogue issuer"), "evidence.test", sans)
     return FixturePki(
-        ca_pem=write(directory / "ca.pem", ca.public_bytes(pem)),
-        cert_pem=write(directory / "server.pem", cert.public_bytes(pem)),
-        key_pem=write(directory / "server.key", key.private_bytes(pem, pkcs8, none)),
-        rogue_cert_pem=write(directory / "rogue.pem", rogue.public_bytes(pem)),
-        rogue_key_pem=write(directory / "rogue.key", rogue_leaf_key.private_bytes(pem, pkcs8, none)),
+        ca_pem=write_pem(directory / "ca.pem", ca),
+        cert_pem=write_pem(directory / "server.pem", cert),
+        key_pem=write_pem(directory / "server.key", key),
+        rogue_cert_pem=write_pem(directory / "rogue.pem", rogue),
+        rogue_key_pem=write_pem(directory / "rogue.key", rogue_leaf_key),
     )
 
 
