@@ -408,6 +408,7 @@ def _build(
     for src, xid in zip(sources, ids, strict=True):
         item = src.item
         arts: list[ExhibitArtifact] = []
+        listed: list[dict[str, Any]] = []  # manifest.json: what the ledger committed, and where it is
         used: set[str] = set()
         wacz_rel: str | None = None
         for n, art in enumerate(item.artifacts, start=1):
@@ -436,6 +437,7 @@ def _build(
                     member,
                 )
             )
+            listed.append({**art.committed(), "path": rel, **({"member": member} if member else {})})
         prov = _provenance(archive, item) if item.kind == "capture" else None
         details = dict(src.entry.data["details"])
         if src.entry.event == "item.imported" and isinstance(details.get("original"), dict):
@@ -516,19 +518,7 @@ def _build(
                 "title": item.title,
                 "url": exhibit.url,
                 "entry_index": src.entry.index,
-                "artifacts": [
-                    {
-                        "role": a.role,
-                        "name": a.name,
-                        "media_type": a.media_type,
-                        "size": a.size,
-                        "sha256": a.sha256,
-                        "blake3": a.blake3,
-                        "path": a.bundle_path,
-                        **({"member": a.member} if a.member else {}),
-                    }
-                    for a in arts
-                ],
+                "artifacts": listed,
                 "report": report_rel,
                 "wacz": wacz_rel,
             }
