@@ -49,16 +49,7 @@ class BundleCheck:
 
     def to_json(self) -> dict[str, Any]:
         data = self.report.to_json()
-        data["checks"] += [
-            {
-                "number": s.number,
-                "title": s.title,
-                "status": "passed" if s.passed else "failed",
-                "problems": s.problems,
-                "notes": s.notes,
-            }
-            for s in self.extra
-        ]
+        data["checks"] += [s.to_json() for s in self.extra]
         data["intact"] = self.intact
         return data
 

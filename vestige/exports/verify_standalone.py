@@ -107,6 +107,15 @@ class Step:
         self.status = FAILED
         self.problems.append(problem)
 
+    def to_json(self) -> "dict[str, Any]":
+        return {
+            "number": self.number,
+            "title": self.title,
+            "status": "passed" if self.passed else "failed",
+            "problems": self.problems,
+            "notes": self.notes,
+        }
+
     def lines(self) -> "list[str]":
         out = [f"{self.number}. {self.title}: {self.status}"]
         out.extend(f"   {note}" for note in self.notes)
@@ -157,16 +166,7 @@ class Report:
             "bundle": self.root,
             "intact": self.intact,
             "facts": dict(self.facts),
-            "checks": [
-                {
-                    "number": s.number,
-                    "title": s.title,
-                    "status": "passed" if s.passed else "failed",
-                    "problems": s.problems,
-                    "notes": s.notes,
-                }
-                for s in self.steps
-            ],
+            "checks": [s.to_json() for s in self.steps],
         }
 
 
