@@ -114,7 +114,8 @@ def import_bundle(
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
         case_id = catalog.check_case_id(case or str(manifest["case"]["id"]))
         lines = (root / "custody/entries.jsonl").read_text(encoding="utf-8").splitlines()
-        entries = {json.loads(line)["index"]: line for line in lines}
+        # Each verified ledger line, parsed once: index -> (the line as hashed, its data).
+        entries = {data["index"]: (line, data) for line in lines for data in [json.loads(line)]}
         proofs = json.loads((root / "custody/proofs.json").read_text(encoding="utf-8"))
         origin = str(manifest["archive"]["origin"])
         source = {
@@ -179,13 +180,13 @@ def _receive(
     archive: Archive,
     root: Path,
     x: dict[str, Any],
-    entries: dict[int, str],
+    entries: dict[int, tuple[str, dict[str, Any]]],
     proofs: dict[str, Any],
     source: dict[str, Any],
 ) -> ImportedSpec:
     """Store one exhibit's files, each checked against the sending ledger's committed digests."""
     index = int(x["entry_index"])
-    entry = json.loads(entries[index])
+    entry = entries[index][1]
     if entry["event"] not in ITEM_EVENTS or entry["subject"] != x["item_id"]:
         raise BundleNotIntact(f"exhibit {x['exhibit_id']}: entry {index} is not its registration")
     committed = entry["details"]["artifacts"]
@@ -207,21 +208,18 @@ def _receive(
             )
         stored.append((art["role"], art["name"], art["media_type"], d))
     # The sender's custody record of this exhibit, kept as evidence of the chain so far.
-    mine = [
-        e
-        for i, e in sorted(entries.items())
-        if json.loads(e).get("subject") == x["item_id"]
-        or json.loads(e)["event"] in ("archive.created", "key.registered")
-    ]
+    mine = {
+        i: line
+        for i, (line, data) in sorted(entries.items())
+        if data.get("subject") == x["item_id"] or data["event"] in ("archive.created", "key.registered")
+    }
     record = {
         "format": "vestige-custody-record/1",
         "from": source,
         "exhibit_id": x["exhibit_id"],
         "item": x["item_id"],
-        "entries": mine,
-        "inclusion": [
-            p for p in proofs["inclusion"] if any(json.loads(e)["index"] == p["index"] for e in mine)
-        ],
+        "entries": list(mine.values()),
+        "inclusion": [p for p in proofs["inclusion"] if p["index"] in mine],
         "checkpoint": (root / "custody/checkpoint.txt").read_text(encoding="utf-8"),
         "consistency": proofs["consistency"],
         "timestamps": [
