@@ -161,11 +161,19 @@ class LedgerReader:
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         rows = self.conn.execute(select(checkpoints).order_by(checkpoints.c.size))
-        return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created_at) for r in rows]
+        return [_stored_checkpoint(r) for r in rows]
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        r = self.conn.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
+        return _stored_checkpoint(r) if r else None
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         r = self.conn.execute(select(checkpoints).order_by(checkpoints.c.size.desc())).first()
-        return StoredCheckpoint(r.size, bytes(r.root), r.note, r.created_at) if r else None
+        return _stored_checkpoint(r) if r else None
+
+
+def _stored_checkpoint(r: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(r.size, bytes(r.root), r.note, r.created_at)
 
 
 @dataclass(frozen=True)

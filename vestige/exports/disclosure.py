@@ -79,24 +79,25 @@ def disclose(conn: Connection, case_id: str, item_ids: Iterable[str]) -> Disclos
     ]
     inclusion = {e.index: reader.inclusion_proof(e.index, newest.size) for e in entries}
 
-    by_size = {cp.size: cp for cp in reader.checkpoints()}
     granted = [t for t in stored_tokens(conn) if t.state == "granted" and t.token is not None]
-    wanted: dict[int, str] = {}
+    wanted: dict[int, tuple[StoredCheckpoint, str]] = {}  # looked up by size: a ledger has one per append
     # The first time-stamped checkpoint after each exhibit's entries: it dates them.
     stamped = sorted({t.checkpoint_size for t in granted})
     for e in entries:
         if e.subject in items:
             first = next((size for size in stamped if size > e.index), None)
-            if first is not None and first != newest.size:
-                wanted.setdefault(first, "time-stamped checkpoint covering exhibit entries")
+            cp = reader.checkpoint_at(first) if first is not None and first not in wanted else None
+            if cp is not None and cp.size != newest.size:
+                wanted[cp.size] = (cp, "time-stamped checkpoint covering exhibit entries")
     for e in entries:  # earlier exports of this case
         if e.event == "export.created":
             size = e.data["details"].get("checkpoint_size")
-            if isinstance(size, int) and size in by_size and size != newest.size:
-                wanted.setdefault(size, f"checkpoint of an earlier export (entry {e.index})")
+            cp = reader.checkpoint_at(size) if isinstance(size, int) and size not in wanted else None
+            if cp is not None and cp.size != newest.size:
+                wanted[cp.size] = (cp, f"checkpoint of an earlier export (entry {e.index})")
     earlier = [
-        EarlierCheckpoint(by_size[size], reader.consistency_proof(size, newest.size), why)
-        for size, why in sorted(wanted.items())
+        EarlierCheckpoint(cp, reader.consistency_proof(size, newest.size), why)
+        for size, (cp, why) in sorted(wanted.items())
     ]
     shown = {newest.size} | set(wanted)
     tokens = [
