@@ -353,9 +353,9 @@ class _Run:
         self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
         self.page_info["final_url"] = page.url
         self.page_info["title"] = await page.title()
-        frames: list[tuple[str, str]] = []
-        self.files.extend(await _snapshots(page, self.workdir, rec, page.url, frames))
-        await self._extract_post(frames)
+        snap = await _snapshots(page, self.workdir, rec, page.url)
+        self.files.extend(snap.files)
+        await self._extract_post(snap.html, snap.frames)
         assert self.listener is not None
         self.files.extend(
             await _save_media(
@@ -363,13 +363,9 @@ class _Run:
             )
         )
 
-    async def _extract_post(self, frames: list[tuple[str, str]]) -> None:
+    async def _extract_post(self, html: str, frames: list[tuple[str, str]]) -> None:
         """The platform profile's post record, from the rendered DOM: a ``post`` artifact and a WARC
         metadata record. A login wall, a deleted post or a rate limit makes the capture partial."""
-        dom = next((path for role, path, _ in self.files if role == "dom"), None)
-        if dom is None:
-            return
-        html = dom.read_text(encoding="utf-8", errors="replace")
         try:
             record = await asyncio.to_thread(self.profile.extract, self.url, html, frames=frames)
         except Exception as exc:  # a page the profile cannot read is said, never a crashed capture
@@ -630,18 +626,26 @@ async def _media_elements(page: Any) -> list[dict[str, Any]] | None:
     ]
 
 
-async def _snapshots(
-    page: Any, workdir: Path, rec: Recorder, target: str, frame_html: list[tuple[str, str]]
-) -> list[tuple[str, Path, str]]:
-    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records;
-    each iframe's (URL, HTML) is added to ``frame_html`` for the platform profile.
+@dataclass
+class _Snapshots:
+    files: list[tuple[str, Path, str]]  # (role, file, media type)
+    html: str  # the rendered DOM, for the platform profile
+    frames: list[tuple[str, str]]  # each iframe's (URL, HTML)
+
+
+async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> _Snapshots:
+    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records.
 
     Records are written under the recorder's lock: late exchanges may be written at the same time."""
     out: list[tuple[str, Path, str]] = []
+    frame_html: list[tuple[str, str]] = []
+    png = await page.screenshot(full_page=True)  # in this order: the DOM as it is after both
+    pdf = await page.pdf(print_background=True)
+    dom = await page.content()
     shots: list[tuple[str, str, str, bytes]] = [
-        ("screenshot", "screenshot.png", "image/png", await page.screenshot(full_page=True)),
-        ("pdf", "page.pdf", "application/pdf", await page.pdf(print_background=True)),
-        ("dom", "dom.html", "text/html; charset=utf-8", (await page.content()).encode()),
+        ("screenshot", "screenshot.png", "image/png", png),
+        ("pdf", "page.pdf", "application/pdf", pdf),
+        ("dom", "dom.html", "text/html; charset=utf-8", dom.encode()),
         (
             "text",
             "text.txt",
@@ -672,7 +676,7 @@ async def _snapshots(
                 write_resource(rec.writer, uri, "text/html; charset=utf-8", html, len(html), target)
 
     await asyncio.to_thread(write)
-    return out
+    return _Snapshots(out, dom, frame_html)
 
 
 MEDIA_PREFIXES = ("image/", "video/", "audio/")
