@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
+from .errors import InputError
+
 Clock = Callable[[], str]
 SaltFactory = Callable[[], str]
 
@@ -16,6 +18,18 @@ SaltFactory = Callable[[], str]
 def utc_now() -> str:
     """Current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str, what: str) -> dt.datetime:
+    """An ISO 8601 time with a zone (``...Z`` or an offset) as an aware UTC datetime; ``what`` names it
+    in the InputError a bad or zone-less value raises."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"invalid {what} {text!r}: not an ISO 8601 time") from exc
+    if when.tzinfo is None:
+        raise InputError(f"{what} {text!r} has no time zone")
+    return when.astimezone(dt.UTC)
 
 
 def random_salt() -> str:

@@ -40,12 +40,12 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ..clock import parse_utc
 from ..errors import FormatError, InputError
 from .exhibit import Exhibit, ExhibitArtifact
 
@@ -114,13 +114,7 @@ def dat_date(started: str | None) -> str:
     """An ISO 8601 UTC time as ``YYYY-MM-DD HH:MM:SS`` (UTC)."""
     if not started:
         return ""
-    try:
-        when = datetime.fromisoformat(started)
-    except ValueError as exc:
-        raise InputError(f"invalid capture time {started!r}") from exc
-    if when.tzinfo is None:
-        raise InputError(f"capture time {started!r} has no time zone")
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return parse_utc(started, "capture time").strftime("%Y-%m-%d %H:%M:%S")
 
 
 def dat_record(exhibit: Exhibit) -> list[str]:

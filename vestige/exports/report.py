@@ -17,7 +17,6 @@ visible ``U+XXXX`` mark, so a page title cannot hide or reorder what the reader 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import functools
 import html
 import io
@@ -35,7 +34,8 @@ from cryptography.hazmat.primitives import hashes
 from PIL import Image
 
 from vestige import __version__
-from vestige.errors import InputError, VestigeError
+from vestige.clock import parse_utc
+from vestige.errors import VestigeError
 from vestige.exports.exhibit import CustodyEvent, Exhibit, ExhibitArtifact
 
 # Debian's fonts-dejavu-core: a Unicode TrueType family, embedded (subset) into every report.
@@ -124,13 +124,7 @@ def html_to_pdfa(document: str) -> bytes:
 
 def _pdf_date(value: str) -> str:
     """``bundle_created`` as the PDF's creation date: UTC, whole seconds (Info and XMP must agree)."""
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"bundle creation time {value!r} is not an ISO 8601 date") from exc
-    if when.tzinfo is None:
-        raise InputError(f"bundle creation time {value!r} has no time zone")
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parse_utc(value, "bundle creation time").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _font_faces() -> str:

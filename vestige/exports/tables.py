@@ -50,6 +50,7 @@ from typing import Any
 
 import xlsxwriter  # type: ignore[import-untyped]  # XlsxWriter ships no py.typed marker
 
+from ..clock import parse_utc
 from ..errors import InputError
 from .exhibit import Exhibit, ExhibitArtifact
 
@@ -175,10 +176,7 @@ def _created_datetime(created: datetime | str | None) -> datetime:
     if created is None:
         return _ZIP_EPOCH
     if isinstance(created, str):
-        try:
-            created = datetime.fromisoformat(created)
-        except ValueError as exc:
-            raise InputError(f"invalid bundle creation time {created!r}") from exc
+        return parse_utc(created, "bundle creation time")
     if created.tzinfo is None:
         raise InputError(f"the bundle creation time {created.isoformat()} has no time zone")
     return created.astimezone(UTC)
