@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import re
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -22,15 +23,46 @@ from cryptography import x509
 
 from tests.support.web import issue_server_cert, make_ca, write_pem
 
+# The first name is the certificate's subject; every one is a subjectAltName (wildcards included).
 HOSTS = (
     "t.me",
     "telegram.org",
     "cdn4.telesco.pe",
     "vk.com",
+    "m.vk.com",
+    "*.userapi.com",
+    "*.okcdn.ru",
     "x.com",
     "twitter.com",
+    "mobile.twitter.com",
+    "pbs.twimg.com",
+    "video.twimg.com",
+    "abs.twimg.com",
+    "cdn.syndication.twimg.com",
     "www.facebook.com",
+    "facebook.com",
+    "m.facebook.com",
+    "*.fbcdn.net",
+    "www.instagram.com",
+    "instagram.com",
+    "*.cdninstagram.com",
+    "www.tiktok.com",
+    "tiktok.com",
+    "*.tiktokcdn.com",
+    "*.tiktokv.com",
     "www.youtube.com",
+    "youtube.com",
+    "m.youtube.com",
+    "youtu.be",
+    "i.ytimg.com",
+    "*.googlevideo.com",
+    "bsky.app",
+    "public.api.bsky.app",
+    "cdn.bsky.app",
+    "video.bsky.app",
+    "mastodon.social",
+    "files.mastodon.social",
+    "social.example.org",  # a Mastodon instance under a name that says nothing of Mastodon
 )
 
 
@@ -53,15 +85,39 @@ def make_platform_pki(directory: Path, hosts: tuple[str, ...] = HOSTS) -> Platfo
 
 
 Route = tuple[int, str, bytes]  # status, content type, body
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a route function is given: the request as the look-alike server received it."""
+
+    method: str
+    host: str
+    path: str  # with its query
+    headers: Mapping[str, str]  # names lower-cased
+    body: bytes
+
+
+# A route is a fixed answer, or a function of the request (API shapes that depend on the query or body,
+# pages that answer differently to a logged-in session's cookie).
+Answer = Route | Callable[[Request], Route]
 
 
 @dataclass
 class PlatformWeb:
-    """HTTPS on 127.0.0.1 answering for every platform host from ``routes[(host, path)]``."""
+    """HTTPS on 127.0.0.1 answering for every platform host from ``routes[(host, path)]``.
+
+    The full path (with its query) is looked up first, then the path alone. A 3xx answer's body is its
+    Location. GET, HEAD and POST are served; a GET with a ``Range: bytes=A-B`` header on a 200 answer gets
+    a 206 with that slice (media downloaders fetch in ranges). ``requests`` lists (host, path) as asked;
+    ``seen`` every ``Request`` in full.
+    """
 
     pki: PlatformPki
-    routes: Mapping[tuple[str, str], Route]
+    routes: Mapping[tuple[str, str], Answer]
     requests: list[tuple[str, str]] = field(default_factory=list)
+    seen: list[Request] = field(default_factory=list)
     port: int = 0
 
     def __enter__(self) -> PlatformWeb:
@@ -74,19 +130,47 @@ class PlatformWeb:
                 pass
 
             def do_GET(self) -> None:
+                self._answer(head=False)
+
+            def do_HEAD(self) -> None:
+                self._answer(head=True)
+
+            def do_POST(self) -> None:
+                self._answer(head=False)
+
+            def _answer(self, head: bool) -> None:
                 host = (self.headers.get("Host") or "").split(":")[0]
+                length = int(self.headers.get("Content-Length") or 0)
+                body_in = self.rfile.read(length) if length else b""
+                request = Request(
+                    self.command, host, self.path, {k.lower(): v for k, v in self.headers.items()}, body_in
+                )
                 web.requests.append((host, self.path))
-                # The full path (with its query) first, then the path alone.
+                web.seen.append(request)
                 route = web.routes.get((host, self.path)) or web.routes.get((host, self.path.split("?")[0]))
+                if callable(route):
+                    route = route(request)
                 status, ctype, body = route or (404, "text/plain", b"not found")
-                self.send_response(status)
+                extra: dict[str, str] = {}
                 if 300 <= status < 400:  # a redirect: the body is where to
-                    self.send_header("Location", body.decode())
+                    extra["Location"] = body.decode()
                     body = b""
+                elif status == 200 and not head and (m := _RANGE.match(self.headers.get("Range") or "")):
+                    first = int(m[1])
+                    last = min(int(m[2]) if m[2] else len(body) - 1, len(body) - 1)
+                    if first < len(body):
+                        extra["Content-Range"] = f"bytes {first}-{last}/{len(body)}"
+                        status, body = 206, body[first : last + 1]
+                if status in (200, 206):
+                    extra["Accept-Ranges"] = "bytes"
+                self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not head:
+                    self.wfile.write(body)
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -30,6 +30,7 @@ from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
 from .profiles import select_profile
+from .profiles.base import DEFAULT_REPLIES
 from .recorder import Limits, Recorder, RecordingProxy, ca_spki_hash
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
@@ -57,6 +58,7 @@ class CaptureOptions:
     case: str = ""
     public_ip_resolver: str | None = None  # opt-in: a URL answering with the caller's IP address
     profile: str | None = None  # a platform profile by name; None: chosen from the URL
+    replies: int = DEFAULT_REPLIES  # replies a profile loads per post (0: none)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class CaptureOptions:
             "extra_ca": str(self.extra_ca) if self.extra_ca else None,
             "public_ip_resolver": self.public_ip_resolver,
             "profile": self.profile,
+            "replies": self.replies,
         }
 
 
@@ -349,7 +352,7 @@ class _Run:
             return
         crash_point("capture-loaded")
         # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
-        self.profile_notes = await self.profile.prepare(page, clock.left(20))
+        self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
         self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
         self.page_info["final_url"] = page.url
         self.page_info["title"] = await page.title()

@@ -14,6 +14,7 @@ import click
 
 from .. import errors
 from ..archive import Archive
+from ..archiver.profiles.base import DEFAULT_REPLIES, MAX_REPLIES_OPTION
 from ..store import catalog
 from .base import EXISTING_FILE, _archive, _warn, cli, json_option, parse_size
 from .cases import confirm_case, stdin_is_interactive
@@ -63,6 +64,13 @@ DEFAULT_CASE = "inbox"  # created on first use, without asking
     help="Platform profile for the post record (default: chosen from the URL; 'generic' for any page).",
 )
 @click.option(
+    "--replies",
+    type=click.IntRange(0, MAX_REPLIES_OPTION),
+    default=None,
+    metavar="N",
+    help="Replies a platform profile loads and records per post (0: none) [default: 20].",
+)
+@click.option(
     "--public-ip-resolver",
     default=None,
     metavar="URL",
@@ -100,6 +108,7 @@ def capture(
     max_size: str | None,
     settle: float | None,
     profile: str | None,
+    replies: int | None,
     public_ip_resolver: str | None,
     strict_tls: bool,
     jobs: int | None,
@@ -163,6 +172,7 @@ def capture(
         settle=settle if settle is not None else conf.capture_settle,
         public_ip_resolver=public_ip_resolver,
         profile=profile,
+        replies=replies if replies is not None else DEFAULT_REPLIES,
     )
     jobs = jobs if jobs is not None else conf.capture_jobs
     # Resuming is for batches: a URL named on the command line is captured again (pages change).

@@ -21,6 +21,8 @@ Frame = tuple[str, str]  # (frame URL, frame HTML)
 T = TypeVar("T")
 
 PROFILE_NAMES: tuple[str, ...] = ("generic", "telegram")
+DEFAULT_REPLIES = 20  # replies loaded per post unless --replies says otherwise
+MAX_REPLIES_OPTION = 100  # the most --replies accepts (a post record holds at most this many)
 
 
 class Profile(ABC):
@@ -32,9 +34,10 @@ class Profile(ABC):
         """Whether this profile is the one for ``url`` (the generic profile matches every URL)."""
 
     @abstractmethod
-    async def prepare(self, page: Any, deadline_s: float) -> list[str]:
+    async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
         """Ready the live Playwright ``page`` for its snapshot within ``deadline_s`` seconds: open truncated
-        text, load replies to a bounded depth. Returns notes of what was done (for the provenance)."""
+        text, load up to ``replies`` replies (0: load none). Returns notes of what was done (for the
+        provenance)."""
 
     @abstractmethod
     def extract(self, url: str, html: str, *, frames: Sequence[Frame] = ()) -> PostRecord | None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from .base import Budget, Frame, Profile
+from .base import DEFAULT_REPLIES, Budget, Frame, Profile
 from .draft import PostDraft
 from .html import parse_html
 from .jsonld import read_jsonld
@@ -39,7 +39,7 @@ class GenericProfile(Profile):
     def matches(self, url: str) -> bool:
         return True
 
-    async def prepare(self, page: Any, deadline_s: float) -> list[str]:
+    async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
         """Open collapsed ``<details>`` sections (nothing is clicked or removed)."""
         opened = await Budget(deadline_s).run(lambda: page.evaluate(_OPEN_DETAILS, MAX_DETAILS), 5)
         if isinstance(opened, int) and not isinstance(opened, bool) and opened > 0:

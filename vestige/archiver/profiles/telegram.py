@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from .base import Budget, Frame, Profile
+from .base import DEFAULT_REPLIES, Budget, Frame, Profile
 from .draft import PostDraft, make_author
 from .html import Document, attr, node_text, parse_html
 from .post import MAX_LINE, MAX_MESSAGES, MAX_NOTES, MAX_TEXT, Author, PostRecord
@@ -84,7 +84,7 @@ class TelegramProfile(Profile):
     def matches(self, url: str) -> bool:
         return telegram_target(url) is not None
 
-    async def prepare(self, page: Any, deadline_s: float) -> list[str]:
+    async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
         """Wait (bounded) for a post page's embed frame to show the message; clicks nothing.
 
         The web preview shows every message in full (no "see more") and has no replies to load."""
