@@ -487,12 +487,12 @@ def test_forced_profiles() -> None:
     assert select_profile(ARTICLE, "telegram").name == "telegram"
     assert select_profile(CHANNEL, "generic").name == "generic"
     assert select_profile(CHANNEL, " Generic ").name == "generic"
-    assert set(PROFILE_NAMES) == {"generic", "telegram"}
+    assert {"generic", "telegram"} <= set(PROFILE_NAMES)
     assert all(select_profile(ARTICLE, name).name == name for name in PROFILE_NAMES)
     with pytest.raises(InputError) as caught:
         select_profile(CHANNEL, "myspace")
     assert "unknown profile 'myspace'" in caught.value.diagnostics()
-    assert "generic, telegram" in caught.value.diagnostics()
+    assert ", ".join(PROFILE_NAMES) in caught.value.diagnostics()
 
 
 # ---------------------------------------------------------------- the record's JSON
