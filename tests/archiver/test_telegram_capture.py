@@ -127,3 +127,5 @@ def test_post_fields_reach_show_and_the_court_bundle(vestige: Cli, capture: Any,
         ["pdftotext", str(next((out / "REPORTS").glob("*.pdf"))), "-"], capture_output=True, text=True
     ).stdout
     assert "@detsky_centr_example" in report
+    # The whole post record, read from the bundle's copy of the post artifact: every listed message.
+    assert "Post as read by the platform profile" in report and "Messages listed (6)" in report

@@ -32,6 +32,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
+from vestige.archiver.profiles import select_profile
 from vestige.exports.exhibit import CustodyEvent, Exhibit, ExhibitArtifact, TimestampInfo
 from vestige.exports.report import (
     PngRows,
@@ -43,6 +44,7 @@ from vestige.exports.report import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+ASSETS = REPO / "tests" / "assets"
 CREATED = "2026-11-24T09:33:21.046593Z"
 CHECKPOINT = {
     "tree_size": 12,
@@ -403,6 +405,37 @@ def test_capture_report_states_the_facts(tmp_path: Path, screenshot: Path) -> No
         assert f"Page {number} of {len(pages)}" in page
 
 
+def _telegram_post() -> dict[str, Any]:
+    url = "https://t.me/detsky_centr_example/2481?embed=1&mode=tme"
+    html = (ASSETS / "platforms" / "telegram" / "post.html").read_text(encoding="utf-8")
+    record = select_profile(url).extract(url, html)
+    assert record is not None
+    reply = dataclasses.replace(record, post_id="2490", text="Відповідь: де документи дітей?", media=())
+    return dataclasses.replace(record, replies=(reply,)).to_json()
+
+
+def test_capture_report_prints_the_whole_post_record(tmp_path: Path, screenshot: Path) -> None:
+    post = _telegram_post()
+    pdf = write(make_capture(screenshot, platform="telegram", post=post), tmp_path / "post.pdf", screenshot)
+    text = "\n".join(page_texts(pdf))
+    flat = squeezed(text)
+    assert "Post as read by the platform profile" in text
+    assert "Детский центр «Пример»" in text and "@detsky_centr_example" in text
+    assert "2023-10-05T06:12:40Z" in text and "Posted at (UTC)" in text
+    assert squeezed(post["text"]) in flat  # the whole text, line breaks and all
+    assert "fixture-photo-2482-bus.jpg" in flat  # every media item
+    assert "views: 12,400" in text and "12.4K" in text  # the count read, and as shown
+    assert "Replies recorded (1)" in text and "#2490" in text
+    assert squeezed("Відповідь: де документи дітей?") in flat
+    assert squeezed("edited_at: Telegram marks the message as edited but does not show when") in flat
+
+
+def test_post_record_states_other_than_the_post_are_flagged(tmp_path: Path, screenshot: Path) -> None:
+    post = {**_telegram_post(), "page_state": "deleted", "text": None, "media": [], "replies": []}
+    pdf = write(make_capture(screenshot, platform="telegram", post=post), tmp_path / "gone.pdf", screenshot)
+    assert "a notice that the post was deleted" in "\n".join(page_texts(pdf))
+
+
 def test_capture_report_is_pdfa_3b(tmp_path: Path, screenshot: Path) -> None:
     pdf = write(make_capture(screenshot), tmp_path / "report.pdf", screenshot)
     reader = assert_pdfa_3b_structure(pdf)
@@ -475,6 +508,19 @@ def test_hostile_values(tmp_path: Path, screenshot: Path, caplog: pytest.LogCapt
             "exchanges": [{}] * 3,
         },
         custody=(CustodyEvent(7, hostile, hostile, hostile, hostile, hostile * 300, hostile),),
+        post={
+            "platform": hostile,
+            "page_state": hostile,
+            "author": {"display_name": hostile, "handle": 5, "profile_url": [hostile]},
+            "posted_at_raw": hostile,
+            "text": hostile * 5000,
+            "media": [None, {"type": hostile, "url": hostile, "width": "x", "duration_s": hostile}],
+            "counts": {hostile: "many", "views": 3},
+            "counts_raw": {hostile: hostile},
+            "reply_to": hostile,
+            "replies": [hostile, {"author": hostile, "text": hostile}],
+            "unreadable": hostile,
+        },
         timestamps=(TimestampInfo(hostile, None, 0, hostile),),
         notes=(hostile * 3000, ""),
         tags=(hostile, ""),

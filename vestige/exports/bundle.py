@@ -26,10 +26,11 @@ from sqlalchemy import Connection, select
 
 from .. import __version__
 from ..archive import Archive, tsa_roots
+from ..archiver.profiles.post import PostRecord
 from ..custody.keys import fingerprint
 from ..custody.ledger import ITEM_EVENTS, Entry, LedgerReader
 from ..custody.signed_note import sign_note
-from ..errors import ArchiveError, CustodyViolation, InputError
+from ..errors import ArchiveError, CustodyViolation, FormatError, InputError
 from ..store import catalog
 from ..store.blobs import BlobDigest, copy_stream, digest_stream
 from ..store.schema import cases
@@ -266,6 +267,18 @@ def _provenance(archive: Archive, item: catalog.ItemView) -> dict[str, Any] | No
     return data if isinstance(data, dict) else None
 
 
+def _post_record(root: Path, arts: Sequence[ExhibitArtifact]) -> dict[str, Any] | None:
+    """The exhibit's whole post record, read from its copy in the bundle (already checked against the
+    committed digest); None when there is none, or it is too big or not a valid record."""
+    art = next((a for a in arts if a.role == "post" and a.member is None), None)
+    if art is None or art.size > MAX_PROVENANCE:
+        return None
+    try:
+        return PostRecord.from_json(json.loads((root / art.bundle_path).read_bytes())).to_json()
+    except (OSError, ValueError, FormatError):
+        return None
+
+
 def _summary(e: Entry) -> str:
     d = e.data.get("details") or {}
     if e.event == "item.captured":
@@ -483,6 +496,7 @@ def _build(
             operator=str((src.entry.data.get("actor") or {}).get("name")),
             platform=item.platform,
             author=_post_author(details.get("post")),
+            post=_post_record(root, arts),
             versions=(prov or {}).get("versions") or {},
             tls=(prov or {}).get("main_origin_tls"),
             provenance=prov,

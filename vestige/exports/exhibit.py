@@ -60,6 +60,7 @@ class Exhibit:
     operator: str
     platform: str | None = None
     author: str | None = None
+    post: dict[str, Any] | None = None  # the whole post record (PostRecord.to_json()) of a platform capture
     versions: dict[str, str | None] = field(default_factory=dict)
     tls: dict[str, Any] | None = None  # provenance "main_origin_tls" (host, protocol, cipher, validation)
     provenance: dict[str, Any] | None = None

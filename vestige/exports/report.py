@@ -246,6 +246,8 @@ def render_html(
     if exhibit.versions:
         versions = [_row(name, _text(version)) for name, version in exhibit.versions.items()]
         sections.append(_section("Software used", _table(versions)))
+    if exhibit.post is not None:
+        sections.append(_section("Post as read by the platform profile (post artifact)", _post(exhibit.post)))
     sections.append(_section("Artifacts and their digests", _artifacts(exhibit.artifacts)))
     if exhibit.provenance is not None:
         sections.append(_section("Capture record (provenance.json)", _provenance(exhibit.provenance)))
@@ -497,6 +499,116 @@ def _provenance(prov: Mapping[str, Any]) -> str:
         _row("Clock", _text(prov.get("clock_source"))),
     ]
     return _table(rows)
+
+
+_STATES = {
+    "post": "the post",
+    "channel": "a channel or profile listing",
+    "login_wall": "a login wall instead of the post",
+    "deleted": "a notice that the post was deleted",
+    "age_gate": "an age gate instead of the post",
+    "rate_limited": "a rate-limit notice instead of the post",
+    "geo_blocked": "a notice that the post is blocked in this country",
+    "not_found": "a page without the post",
+    "unknown": "a page whose kind the profile could not tell",
+}
+
+
+def _post(post: Mapping[str, Any]) -> str:
+    """The whole post record: what the page showed, field by field, as the profile read it."""
+    state = post.get("page_state")
+    shown = _text(_STATES.get(str(state)) or state)
+    if state not in ("post", "channel"):
+        shown = f'<span class="warn">{shown}</span>'
+    rows = [
+        _row("Platform", _text(post.get("platform"))),
+        _row("The page showed", shown),
+        _row("Post ID", _text(post.get("post_id"))),
+        _row("Canonical URL", f'<span class="mono">{_text(post.get("canonical_url"))}</span>'),
+        _row("Author", _author(_as_dict(post.get("author")))),
+        _row("Posted at (UTC)", _when(post.get("posted_at"), post.get("posted_at_raw"))),
+    ]
+    edited = post.get("edited")
+    if edited is not None or post.get("edited_at"):
+        when = _when(post.get("edited_at"), post.get("edited_at_raw")) if post.get("edited_at") else ""
+        rows.append(_row("Edited", ("yes" if edited else "no") + (f": {when}" if when else "")))
+    if post.get("language"):
+        rows.append(_row("Language", _text(post.get("language"))))
+    if post.get("title"):
+        rows.append(_row("Title", _text(post.get("title"))))
+    rows += [
+        _row("Text", f'<span class="pre">{_text(post.get("text"), limit=LIMIT_TEXT, multiline=True)}</span>'),
+        _row("Links in the text", _list([_text(x) for x in _as_list(post.get("links"))])),
+        _row("Media", _list([_media(_as_dict(m)) for m in _as_list(post.get("media"))])),
+        _row("Counts as shown", _counts(_as_dict(post.get("counts")), _as_dict(post.get("counts_raw")))),
+    ]
+    refs = (("reply_to", "Reply to"), ("quote_of", "Quotes"), ("forwarded_from", "Forwarded from"))
+    for key, label in refs:
+        if post.get(key):
+            rows.append(_row(label, _ref(_as_dict(post.get(key)))))
+    for key, label in (("replies", "Replies recorded"), ("messages", "Messages listed")):
+        items = [_as_dict(r) for r in _as_list(post.get(key))]
+        if items:
+            rows.append(_row(f"{label} ({len(items):,})", _list([_brief(r) for r in items])))
+    rows.append(_row("Not read from the page", _list([_text(x) for x in _as_list(post.get("unreadable"))])))
+    return _table(rows)
+
+
+def _author(author: Mapping[str, Any]) -> str:
+    if not author:
+        return _text(None)
+    parts = [_text(author.get(k)) for k in ("display_name", "handle") if author.get(k)]
+    if author.get("id"):
+        parts.append(f"id {_text(author.get('id'))}")
+    if author.get("profile_url"):
+        parts.append(f'<span class="mono">{_text(author.get("profile_url"))}</span>')
+    return " · ".join(parts) or _text(None)
+
+
+def _when(utc: object, raw: object) -> str:
+    return _text(utc) + (_shown(raw) if raw and raw != utc else "")
+
+
+def _shown(raw: object) -> str:
+    """The raw value as the page showed it, after the value read from it."""
+    return f' <span class="label">(shown as “{_text(raw, limit=200)}”)</span>'
+
+
+def _media(m: Mapping[str, Any]) -> str:
+    size = f"{m['width']}×{m['height']}" if m.get("width") and m.get("height") else ""
+    duration = m.get("duration_s")
+    extra = [x for x in (size, f"{duration:g} s" if isinstance(duration, int | float) else "") if x]
+    url = f'<span class="mono">{_text(m.get("url"))}</span>' if m.get("url") else "no file offered"
+    return f"{_text(m.get('type'))}{' (' + ', '.join(extra) + ')' if extra else ''}: {url}"
+
+
+def _counts(counts: Mapping[str, Any], raw: Mapping[str, Any]) -> str:
+    lines = []
+    for name in dict.fromkeys([*counts, *raw]):
+        value = counts.get(name)
+        number = _number(value) if isinstance(value, int) else '<span class="none">unreadable</span>'
+        lines.append(f"{_text(name)}: {number}{_shown(raw[name]) if name in raw else ''}")
+    return _list(lines)
+
+
+def _ref(ref: Mapping[str, Any]) -> str:
+    parts = [_text(ref.get("name"))] if ref.get("name") else []
+    if ref.get("url"):
+        parts.append(f'<span class="mono">{_text(ref.get("url"))}</span>')
+    if ref.get("text"):
+        parts.append(f"“{_text(ref.get('text'), limit=500)}”")
+    return " · ".join(parts) or _text(None)
+
+
+def _brief(post: Mapping[str, Any]) -> str:
+    """One reply or listed message: who, when, its ID and the start of its text."""
+    author = _as_dict(post.get("author"))
+    who = author.get("display_name") or author.get("handle")
+    head = " · ".join(
+        x for x in (_text(who) if who else "", _text(post.get("posted_at")) if post.get("posted_at") else "",
+                    f"#{_text(post.get('post_id'))}" if post.get("post_id") else "") if x
+    )  # fmt: skip
+    return f"{head}: {_text(post.get('text'), limit=300)}" if head else _text(post.get("text"), limit=300)
 
 
 def _custody(events: Sequence[CustodyEvent]) -> str:
