@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
+from vestige.archiver.profiles.draft import PostDraft
 from vestige.archiver.profiles.post import MAX_MEDIA, MAX_MESSAGES, MAX_TEXT, Author, Media
 from vestige.archiver.profiles.values import parse_count, parse_duration, to_utc
 from vestige.errors import FormatError, InputError
@@ -398,6 +399,13 @@ def test_scripts_and_control_characters_in_text() -> None:
     )
     record, _ = timed("https://t.me/x_channel/7?embed=1", html)
     assert record is not None and record.text == "до <script>alert(1)</script>після[31m"
+
+
+def test_text_is_trimmed_after_control_characters_go() -> None:
+    draft = PostDraft("x", "generic", 1)
+    assert draft.set_text("\x07 первый\nвторой \n\x1b", "test") and draft.text == "первый\nвторой"
+    assert not draft.set_text("\x00\x07 \n", "test")  # nothing left: not set
+    assert draft.text == "первый\nвторой"
 
 
 def test_hostile_jsonld() -> None:

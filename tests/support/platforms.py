@@ -30,6 +30,8 @@ HOSTS = (
     "cdn4.telesco.pe",
     "vk.com",
     "m.vk.com",
+    "vk.ru",
+    "vkvideo.ru",
     "*.userapi.com",
     "*.okcdn.ru",
     "x.com",
@@ -38,16 +40,21 @@ HOSTS = (
     "pbs.twimg.com",
     "video.twimg.com",
     "abs.twimg.com",
+    "abs-0.twimg.com",
     "cdn.syndication.twimg.com",
     "www.facebook.com",
     "facebook.com",
     "m.facebook.com",
     "*.fbcdn.net",
+    "*.xx.fbcdn.net",  # Facebook's real CDN names have two labels before fbcdn.net
+    "*.fna.fbcdn.net",
     "www.instagram.com",
     "instagram.com",
     "*.cdninstagram.com",
     "www.tiktok.com",
     "tiktok.com",
+    "vm.tiktok.com",
+    "vt.tiktok.com",
     "*.tiktokcdn.com",
     "*.tiktokv.com",
     "www.youtube.com",
@@ -55,11 +62,14 @@ HOSTS = (
     "m.youtube.com",
     "youtu.be",
     "i.ytimg.com",
+    "yt3.ggpht.com",
     "*.googlevideo.com",
     "bsky.app",
     "public.api.bsky.app",
     "cdn.bsky.app",
     "video.bsky.app",
+    "bsky.social",  # the PDS yt-dlp fetches a Bluesky video's original from
+    "plc.directory",  # where yt-dlp resolves a Bluesky account's DID
     "mastodon.social",
     "files.mastodon.social",
     "social.example.org",  # a Mastodon instance under a name that says nothing of Mastodon
@@ -84,7 +94,8 @@ def make_platform_pki(directory: Path, hosts: tuple[str, ...] = HOSTS) -> Platfo
     )
 
 
-Route = tuple[int, str, bytes]  # status, content type, body
+# status, content type, body; optionally more response headers (name, value), e.g. Set-Cookie
+Route = tuple[int, str, bytes] | tuple[int, str, bytes, list[tuple[str, str]]]
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
@@ -150,7 +161,8 @@ class PlatformWeb:
                 route = web.routes.get((host, self.path)) or web.routes.get((host, self.path.split("?")[0]))
                 if callable(route):
                     route = route(request)
-                status, ctype, body = route or (404, "text/plain", b"not found")
+                status, ctype, body, *more = route or (404, "text/plain", b"not found")
+                headers: list[tuple[str, str]] = list(more[0]) if more else []
                 extra: dict[str, str] = {}
                 if 300 <= status < 400:  # a redirect: the body is where to
                     extra["Location"] = body.decode()
@@ -164,7 +176,7 @@ class PlatformWeb:
                 if status in (200, 206):
                     extra["Accept-Ranges"] = "bytes"
                 self.send_response(status)
-                for name, value in extra.items():
+                for name, value in [*extra.items(), *headers]:
                     self.send_header(name, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

@@ -20,7 +20,18 @@ from .post import PostRecord
 Frame = tuple[str, str]  # (frame URL, frame HTML)
 T = TypeVar("T")
 
-PROFILE_NAMES: tuple[str, ...] = ("generic", "telegram")
+PROFILE_NAMES: tuple[str, ...] = (
+    "generic",
+    "telegram",
+    "bluesky",
+    "mastodon",
+    "x",
+    "instagram",
+    "vk",
+    "facebook",
+    "tiktok",
+    "youtube",
+)
 DEFAULT_REPLIES = 20  # replies loaded per post unless --replies says otherwise
 MAX_REPLIES_OPTION = 100  # the most --replies accepts (a post record holds at most this many)
 
@@ -28,6 +39,8 @@ MAX_REPLIES_OPTION = 100  # the most --replies accepts (a post record holds at m
 class Profile(ABC):
     name: ClassVar[str]
     version: ClassVar[int]  # raised whenever what the profile reads, or how, changes
+    # A video platform's: yt-dlp fetches the post's media at the best quality offered (media_download.py).
+    downloads_media: ClassVar[bool] = False
 
     @abstractmethod
     def matches(self, url: str) -> bool:
@@ -67,10 +80,30 @@ class Budget:
 
 
 def _registry() -> dict[str, Profile]:
+    from .bluesky import BlueskyProfile
+    from .facebook import FacebookProfile
     from .generic import GenericProfile
+    from .instagram import InstagramProfile
+    from .mastodon import MastodonProfile
     from .telegram import TelegramProfile
+    from .tiktok import TikTokProfile
+    from .vk import VkProfile
+    from .x import XProfile
+    from .youtube import YouTubeProfile
 
-    profiles: list[Profile] = [TelegramProfile(), GenericProfile()]  # first match wins; generic last
+    # First match wins; generic last, and mastodon (any host, by URL shape alone) just before it.
+    profiles: list[Profile] = [
+        TelegramProfile(),
+        BlueskyProfile(),
+        XProfile(),
+        InstagramProfile(),
+        VkProfile(),
+        FacebookProfile(),
+        TikTokProfile(),
+        YouTubeProfile(),
+        MastodonProfile(),
+        GenericProfile(),
+    ]
     return {p.name: p for p in profiles}
 
 

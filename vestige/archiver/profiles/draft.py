@@ -76,11 +76,14 @@ class PostDraft:
         return True
 
     def set_text(self, value: str | None, where: str) -> bool:
-        if value is None or not value.strip():
+        if value is None:
             return False
-        text, cut = clean_text(value.strip(), MAX_TEXT)
-        if cut or len(value.strip()) > MAX_TEXT:
+        text = clean_text(value, len(value))[0].strip()  # control characters out first, then trim
+        if not text:
+            return False
+        if len(text) > MAX_TEXT:
             self.note("text", f"cut at {MAX_TEXT:,} characters")
+            text = text[:MAX_TEXT]
         self.text = text
         self.source("text", where)
         return True

@@ -7,6 +7,8 @@
 
 Each field comes from the first source that has it (``sources`` says which); media are gathered from all.
 oEmbed and ActivityStreams versions the page links to are recorded in ``discovery``, not fetched.
+A Mastodon page (any instance, whatever its URL) is handed to the Mastodon profile's reading, and its
+record's ``sources["profile"]`` says by which markers it was recognised.
 ``page_state`` is "post" when the page declares a posting or article type, else "unknown": from markup
 alone a generic page's login wall or error page cannot be told apart from content.
 """
@@ -21,6 +23,7 @@ from .base import DEFAULT_REPLIES, Budget, Frame, Profile
 from .draft import PostDraft
 from .html import parse_html
 from .jsonld import read_jsonld
+from .mastodon import MASTODON_PAGE, MastodonProfile, mastodon_markers, read_mastodon_page
 from .meta import fill_discovery, fill_from_hentry, fill_from_meta, read_meta
 from .post import PostRecord
 from .schema import fill_from_schema
@@ -40,14 +43,22 @@ class GenericProfile(Profile):
         return True
 
     async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
-        """Open collapsed ``<details>`` sections (nothing is clicked or removed)."""
-        opened = await Budget(deadline_s).run(lambda: page.evaluate(_OPEN_DETAILS, MAX_DETAILS), 5)
+        """Open collapsed ``<details>`` sections (nothing is clicked or removed); on a Mastodon page, take the
+        Mastodon profile's steps instead."""
+        budget = Budget(deadline_s)
+        if await budget.run(lambda: page.evaluate(MASTODON_PAGE), 2) is True:
+            notes = await MastodonProfile().prepare(page, budget.left(), replies=replies)
+            return ["generic: a Mastodon page (script#initial-state); the mastodon profile's steps:", *notes]
+        opened = await budget.run(lambda: page.evaluate(_OPEN_DETAILS, MAX_DETAILS), 5)
         if isinstance(opened, int) and not isinstance(opened, bool) and opened > 0:
             return [f"generic: opened {opened} collapsed <details> section(s)"]
         return []
 
     def extract(self, url: str, html: str, *, frames: Sequence[Frame] = ()) -> PostRecord | None:
         doc = parse_html(html, url)
+        # Any host can run Mastodon: known by its page, not its URL (a page it cannot read is read here).
+        if (markers := mastodon_markers(doc)) and (found := read_mastodon_page(doc, url, markers)):
+            return found
         draft = PostDraft(_platform(url), self.name, self.version)
         draft.notes.extend(doc.notes)
         ld = read_jsonld(doc)

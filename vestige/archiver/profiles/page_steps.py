@@ -13,7 +13,9 @@ from typing import Any
 from .base import Budget
 
 # Clicks up to `limit` visible elements matching `selector` that do not navigate away; returns the count.
-_CLICK_ALL = """([selector, limit]) => {
+# With `once`, an element is clicked at most once (marked data-vestige-clicked): a "See more" that opened
+# its text is not clicked again to close it. Without, a "more" control that stays in place is clicked anew.
+_CLICK_ALL = """([selector, limit, once]) => {
   const here = location.href.split('#')[0];
   const leaves = (el) => {
     const a = el.closest('a[href]');
@@ -26,8 +28,8 @@ _CLICK_ALL = """([selector, limit]) => {
   let clicked = 0;
   for (const el of document.querySelectorAll(selector)) {
     if (clicked >= limit) break;
-    if (el.dataset.vestigeClicked || leaves(el) || !visible(el)) continue;
-    el.dataset.vestigeClicked = '1';
+    if ((once && el.dataset.vestigeClicked) || leaves(el) || !visible(el)) continue;
+    if (once) el.dataset.vestigeClicked = '1';
     el.click();
     clicked += 1;
   }
@@ -35,10 +37,13 @@ _CLICK_ALL = """([selector, limit]) => {
 _COUNT = "(selector) => document.querySelectorAll(selector).length"
 
 
-async def click_all(page: Any, budget: Budget, selector: str, *, limit: int = 50, cap: float = 5.0) -> int:
+async def click_all(
+    page: Any, budget: Budget, selector: str, *, limit: int = 50, cap: float = 5.0, once: bool = True
+) -> int:
     """Click every visible element matching ``selector`` (at most ``limit``), e.g. "See more" buttons that
-    open truncated text in place. Returns how many were clicked (0 if the page did not answer in time)."""
-    clicked = await budget.run(lambda: page.evaluate(_CLICK_ALL, [selector, limit]), cap)
+    open truncated text in place, each only once unless ``once`` is False. Returns how many were clicked
+    (0 if the page did not answer in time)."""
+    clicked = await budget.run(lambda: page.evaluate(_CLICK_ALL, [selector, limit, once]), cap)
     return clicked if isinstance(clicked, int) and not isinstance(clicked, bool) else 0
 
 
@@ -59,11 +64,12 @@ async def load_more(
 ) -> tuple[int, int]:
     """Click the "more" control (``more``) until the page shows ``want`` elements matching ``items``, no
     "more" control is left, a click brings nothing new within ``wait_s`` seconds, or ``rounds`` clicks or
-    the budget run out. Returns (items shown, clicks made)."""
+    the budget run out. A control that stays in place is clicked again for each round. Returns (items
+    shown, clicks made)."""
     shown = await count(page, budget, items)
     clicks = 0
     while shown < want and clicks < rounds and budget.left() > 0:
-        if await click_all(page, budget, more, limit=1) == 0:
+        if await click_all(page, budget, more, limit=1, once=False) == 0:
             break
         clicks += 1
         before = shown

@@ -1,0 +1,216 @@
+"""The VK profile through real captures: look-alike pages under vk.com and VK's CDN hosts, reached through
+--proxy, with VK's own "Show more" and "Show next comments" behaviour scripted in the page."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from PIL import Image
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import Cli
+from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.web import CLIP
+
+pytestmark = pytest.mark.slow
+FIXTURES = Path(__file__).resolve().parents[1] / "assets" / "platforms" / "vk"
+HTML = "text/html; charset=utf-8"
+POST = "https://vk.com/wall-221155555_1234"
+PHOTO = "/impg/fixture-photo-{}.jpg?size={}&quality=95&type=album"
+VIDEO_FILE = "https://vkvd481.okcdn.ru/?expires=1697000000&srcIp=0.0.0.0&pr=40&srcAg=CHROME&id=fixture456239017&type=2&sig=fixture"
+
+
+def _jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (12, 8)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, rgb).save(out, "JPEG")
+    return out.getvalue()
+
+
+# Each photo size is its own file, as on VK's CDN: the test can tell which size was fetched.
+PHOTOS = {
+    ("101", "604x403"): _jpeg((200, 30, 30)),
+    ("101", "1280x853"): _jpeg((30, 200, 30), (24, 16)),
+    ("102", "604x403"): _jpeg((30, 30, 200)),
+    ("102", "1280x853"): _jpeg((200, 200, 30), (24, 16)),
+}
+
+
+def _page(name: str) -> tuple[int, str, bytes]:
+    return 200, HTML, (FIXTURES / name).read_bytes()
+
+
+def _next_replies(request: Request) -> tuple[int, str, bytes]:
+    """al_wall.php?act=get_post_replies: the next comments as HTML in VK's {"payload": [0, [html, left]]}."""
+    offset = parse_qs(request.body.decode())["offset"][0]
+    page = FIXTURES / f"replies-offset-{offset}.html"
+    if request.method != "POST" or not page.exists():
+        return 400, "application/json", b'{"payload":[8,["bad request"]]}'
+    left = 3 if offset == "2" else 0
+    answer = {"payload": [0, [page.read_text(encoding="utf-8"), left]]}
+    return 200, "application/json", json.dumps(answer, ensure_ascii=False).encode()
+
+
+@pytest.fixture(scope="module")
+def vk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
+    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+    image = (200, "image/jpeg", _jpeg((90, 90, 90)))
+    routes: dict[tuple[str, str], Any] = {
+        ("vk.com", "/wall-221155555_1234"): _page("post-live.html"),
+        ("vk.com", "/al_wall.php?act=get_post_replies"): _next_replies,
+        ("vk.com", "/video-221155555_456239017"): _page("video.html"),
+        ("vk.com", "/detsky_centr_example"): _page("community.html"),
+        ("vk.com", "/wall-221155555_1300"): (
+            302,
+            HTML,
+            b"https://vk.com/login?u=2&to=d2FsbC0yMjExNTU1NTVfMTMwMA--",
+        ),
+        ("vk.com", "/login"): _page("login.html"),
+        ("vk.com", "/wall-221155555_1299"): _page("deleted.html"),
+        ("vkvd481.okcdn.ru", "/"): (200, "video/webm", CLIP),
+        ("sun9-11.userapi.com", "/s/v1/fixture-avatar.jpg"): image,
+        ("sun9-31.userapi.com", "/s/v1/fixture-user-555001.jpg"): image,
+        ("sun9-20.userapi.com", "/impf/fixture-video-017.jpg"): image,
+        ("sun9-74.userapi.com", "/impg/fixture-photo-050.jpg"): image,
+    }
+    for (number, size), data in PHOTOS.items():
+        routes[("sun9-74.userapi.com", PHOTO.format(number, size))] = (200, "image/jpeg", data)
+    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
+        yield proxy, pki.ca_pem, web
+
+
+@pytest.fixture
+def capture(vestige: Cli, vk: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
+    proxy, ca, _web = vk
+    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
+    assert vestige("case", "create", "VK").exit_code == 0
+
+    def run(url: str, *extra: str) -> tuple[int, dict[str, Any]]:
+        res = vestige(
+            "capture", url, "--case", "VK", "--proxy", proxy.url, "--ca-file", str(ca), "--json", *extra
+        )
+        return res.exit_code, res.json()[0]
+
+    return run
+
+
+def _artifact(row: dict[str, Any], role: str) -> Path:
+    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
+
+
+def _responses(row: dict[str, Any]) -> dict[str, bytes]:
+    """Every response record in the capture's WARC: target URI -> payload."""
+    found: dict[str, bytes] = {}
+    with open(_artifact(row, "warc"), "rb") as fp:
+        for record in ArchiveIterator(fp):
+            if record.rec_type == "response":
+                found[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
+    return found
+
+
+def _reply_posts(web: PlatformWeb) -> int:
+    return sum(1 for r in web.seen if r.method == "POST" and r.path.startswith("/al_wall.php"))
+
+
+def test_post_with_text_author_time_photos_and_comments_up_to_n(
+    capture: Any, vk: tuple[RoutingProxy, Path, PlatformWeb]
+) -> None:
+    web = vk[2]
+    before = _reply_posts(web)
+    # The post's video plays from VK's player (no file URL): yt-dlp would be asked for it, and the look-alike
+    # does not imitate VK's video API (test_media_download.py tests that path).
+    code, row = capture(POST, "--replies", "4", "--no-media-download")
+    assert code == 0 and row["state"] == "complete", row
+    assert row["post"]["platform"] == "vk" and row["post"]["page_state"] == "post"
+    record = json.loads(_artifact(row, "post").read_text())
+    assert record["post_id"] == "-221155555_1234" and record["canonical_url"] == POST
+    # "Показать полностью…" was clicked: the hidden rest of the text is in the record, the control is not.
+    assert "упрощённой процедуре" in record["text"] and "Показать полностью" not in record["text"]
+    assert "упрощённой процедуре" in _artifact(row, "text").read_text()  # shown on the page, not hidden
+    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    assert notes == [
+        "vk: opened 1 truncated text(s) ('Show more')",
+        "vk: 6 comment(s) shown after 1 click(s) on 'Show next comments' (up to 4 asked for)",
+        "vk: loaded 2 of 2 photo(s) in the largest size the page offers",
+    ]
+    assert record["author"] == {
+        "display_name": "Детский центр «Пример»",
+        "handle": "@detsky_centr_example",
+        "id": "-221155555",
+        "profile_url": "https://vk.com/detsky_centr_example",
+    }
+    assert record["posted_at"] == "2023-10-05T06:12:40Z"
+    assert record["counts"] == {"views": 12345, "likes": 1200, "shares": 56, "replies": 8}
+    # The photos in their largest size: prepare loaded them, so their bytes are in the WARC.
+    responses = _responses(row)
+    photos = [m for m in record["media"] if m["type"] == "image"]
+    assert [m["width"] for m in photos] == [1280, 1280]
+    for number, item in zip(("101", "102"), photos, strict=True):
+        assert item["url"] == "https://sun9-74.userapi.com" + PHOTO.format(number, "1280x853")
+        assert responses[item["url"]] == PHOTOS[(number, "1280x853")]
+    # Comments: two on the page, one click on "Показать следующие комментарии" brought three more.
+    assert _reply_posts(web) - before == 1
+    replies = record["replies"]
+    assert [r["post_id"] for r in replies] == [f"-221155555_{n}" for n in (1240, 1242, 1243, 1244, 1245)]
+    assert replies[0]["replies"][0]["text"].startswith("Ирина, напишите нам")
+    assert replies[3]["author"]["display_name"] == "Павел Гринько"
+    assert replies[3]["posted_at"] == "2023-10-05T10:12:40Z"
+
+
+def test_no_comments_are_loaded_with_replies_0(
+    capture: Any, vk: tuple[RoutingProxy, Path, PlatformWeb]
+) -> None:
+    web = vk[2]
+    before = _reply_posts(web)
+    code, row = capture(POST, "--replies", "0", "--no-media-download")
+    assert code == 0, row
+    record = json.loads(_artifact(row, "post").read_text())
+    assert _reply_posts(web) == before  # "Show next comments" was never clicked
+    assert [r["post_id"] for r in record["replies"]] == ["-221155555_1240", "-221155555_1242"]
+
+
+def test_video_page_keeps_the_video_file(capture: Any) -> None:
+    code, row = capture("https://vk.com/video-221155555_456239017")
+    assert code == 0 and row["state"] == "complete", row
+    record = json.loads(_artifact(row, "post").read_text())
+    [video] = record["media"]
+    assert video["url"] == VIDEO_FILE and video["duration_s"] == 45.0
+    assert record["title"] == "Автобус с детьми прибыл в центр"
+    assert record["posted_at"] == "2023-10-05T06:12:40Z"
+    assert _responses(row)[VIDEO_FILE] == CLIP
+
+
+def test_community_wall_is_a_channel_with_its_posts(capture: Any) -> None:
+    code, row = capture("https://vk.com/detsky_centr_example")
+    assert code == 0 and row["post"]["page_state"] == "channel", row
+    record = json.loads(_artifact(row, "post").read_text())
+    assert record["author"]["handle"] == "@detsky_centr_example" and record["counts"]["subscribers"] == 8912
+    assert [m["post_id"] for m in record["messages"]] == [
+        "-221155555_1200",
+        "-221155555_1233",
+        "-221155555_1234",
+    ]
+    assert record["messages"][1]["forwarded_from"]["url"] == "https://vk.com/wall-221177777_8800"
+
+
+@pytest.mark.parametrize(
+    ("url", "state"),
+    [
+        ("https://vk.com/wall-221155555_1300", "login_wall"),  # redirected to VK's login page
+        ("https://vk.com/wall-221155555_1299", "deleted"),
+    ],
+)
+def test_login_wall_and_deleted_post_are_partial(capture: Any, url: str, state: str) -> None:
+    code, row = capture(url)
+    assert code == 1 and row["state"] == "partial", row
+    assert f"{state.replace('_', ' ')}: the page does not show the post" in row["reason"]
+    assert row["post"]["page_state"] == state
+    record = json.loads(_artifact(row, "post").read_text())
+    assert record["post_id"] == url.rsplit("wall", 1)[1] and record["unreadable"][0].startswith(
+        "page: VK shows"
+    )
