@@ -596,6 +596,8 @@ class TreeMonitor:
                 continue
             group = self._group(pid, st.get("Name", "?"))
             p = self.procs.setdefault(pid, {"name": st.get("Name", "?"), "group": group, "hwm": 0})
+            # A process first seen between its fork and its exec (the driver's node) changes group.
+            p["name"], p["group"] = st.get("Name", "?"), group
             p["hwm"] = max(p["hwm"], _kib(st, "VmHWM"))
             sums[group] = sums.get(group, 0) + _kib(st, "VmRSS")
         for g, kib in sums.items():

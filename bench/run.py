@@ -1,7 +1,7 @@
 """Run the benchmarks and print one JSON document on stdout (progress goes to stderr).
 
 .venv/bin/python -m bench.run [--quick] [--only NAME] [--dir DIR] [--keep]
-NAME: ingest, ledger, capture, batch, catalog or export.
+NAME: ingest, ledger, capture, batch, catalog, export or post_video.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import batch, capture, catalog, export, ingest, ledger
+from . import batch, capture, catalog, export, ingest, ledger, post_video
 from .common import Json, log, machine
 
 BENCHES: dict[str, Any] = {
@@ -23,6 +23,7 @@ BENCHES: dict[str, Any] = {
     "batch": batch,
     "catalog": catalog,
     "export": export,
+    "post_video": post_video,
 }
 
 

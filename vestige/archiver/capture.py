@@ -29,9 +29,12 @@ from ..clock import ntp_synchronized, utc_now
 from ..errors import InputError, VestigeError
 from ..faults import crash_point
 from .browser import find_chromium, launch_args
+from .media_download import download_problem, download_reason, run_media_download
 from .profiles import select_profile
 from .profiles.base import DEFAULT_REPLIES
 from .recorder import Limits, Recorder, RecordingProxy, ca_spki_hash
+from .redaction import CREDENTIAL_HEADERS, redact_url_password
+from .sessions import StoredSession, echoed_cookies
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
 from .warc import open_writer, write_metadata, write_resource, write_warcinfo
@@ -59,19 +62,24 @@ class CaptureOptions:
     public_ip_resolver: str | None = None  # opt-in: a URL answering with the caller's IP address
     profile: str | None = None  # a platform profile by name; None: chosen from the URL
     replies: int = DEFAULT_REPLIES  # replies a profile loads per post (0: none)
+    media_download: bool | None = None  # yt-dlp: True always, False never, None when the post calls for it
+    # Opt-in (--session): the browser context starts logged in; credential headers are redacted in the WARC.
+    session: StoredSession | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "timeout_s": self.timeout,
             "max_resource_bytes": self.max_resource_bytes,
             "max_total_bytes": self.max_total_bytes,
-            "proxy": self.proxy,
+            "proxy": redact_url_password(self.proxy) if self.proxy else None,
             "strict_tls": self.strict_tls,
             "settle_s": self.settle,
             "extra_ca": str(self.extra_ca) if self.extra_ca else None,
             "public_ip_resolver": self.public_ip_resolver,
             "profile": self.profile,
             "replies": self.replies,
+            "media_download": self.media_download,
+            "session": self.session.capture_option() if self.session else None,
         }
 
 
@@ -116,6 +124,7 @@ def _versions(browser_version: str | None) -> dict[str, str | None]:
         "chromium": browser_version,
         "mitmproxy": v("mitmproxy"),
         "warcio": v("warcio"),
+        "yt-dlp": v("yt-dlp"),
         "python": platform.python_version(),
     }
 
@@ -232,6 +241,7 @@ class CaptureSession:
                 spool,
                 Limits(opts.max_resource_bytes, opts.max_total_bytes),
                 opts.resolve,
+                redact=CREDENTIAL_HEADERS if opts.session else frozenset(),
             )
             run = _Run(self, url, opts, workdir, rec)
             await run.record()
@@ -262,6 +272,8 @@ class _Run:
         self.profile = select_profile(url, opts.profile)
         self.profile_notes: list[str] = []
         self.post: dict[str, Any] | None = None
+        self.media_download: dict[str, Any] = {"ran": False, "why": "no page to take media from"}
+        self.session_echoes: list[str] = []  # session cookies whose values the page itself shows
         self.bridge: SocksBridge | None = None
         self.mode: list[str] = []
         self.listener: tuple[str, int] | None = None
@@ -297,6 +309,7 @@ class _Run:
                 proxy={"server": f"http://{host}:{port}"},
                 ignore_https_errors=True,  # the browser talks only to the recorder
                 viewport=VIEWPORT,
+                storage_state=opts.session.state.to_playwright() if opts.session else None,
             )
             self.events = _watch(context)
             page = await context.new_page()
@@ -359,23 +372,61 @@ class _Run:
         snap = await _snapshots(page, self.workdir, rec, page.url)
         self.files.extend(snap.files)
         await self._extract_post(snap.html, snap.frames)
+        if self.opts.session is not None:
+            shown = [snap.html, *(html for _url, html in snap.frames)]
+            self.session_echoes = await asyncio.to_thread(echoed_cookies, self.opts.session, shown)
         assert self.listener is not None
         self.files.extend(
             await _save_media(
                 page, rec, self.session.confdir, self.listener, self.page_info, clock, self.problems
             )
         )
+        self.files.extend(await self._download_media())
+
+    async def _download_media(self) -> list[tuple[str, Path, str]]:
+        """The post's media at the best quality offered, by yt-dlp through this capture's recorder, when
+        the platform or the post calls for it (``media_download.py``); files the media step saved already
+        are not fetched again."""
+        saved = {hop for hop, (_path, kind) in self.rec.kept.items() if kind.startswith(MEDIA_PREFIXES)}
+        run, why = download_reason(
+            self.opts.media_download, self.profile.name, self.profile.downloads_media, self.post, saved
+        )
+        if not run:
+            self.media_download = {"ran": False, "why": why}
+            return []
+        assert self.listener is not None
+        done = await run_media_download(
+            self.url,
+            why=why,
+            listener=self.listener,
+            recorder_ca=self.session.confdir / "mitmproxy-ca-cert.pem",
+            workdir=self.workdir,
+            seconds=self.clock.left() - MEDIA_DOWNLOAD_RESERVE_S,
+            max_bytes=self.opts.max_resource_bytes,
+            saved=saved,
+        )
+        await _wait_quiet(self.rec, 0.0, self.clock.left(10))  # its exchanges all written
+        self.media_download = done.section
+        forced = self.opts.media_download is True
+        problem = download_problem(done.section, forced=forced, saved_any=bool(saved or done.files))
+        if problem:
+            self.problems.append(problem)
+        return done.files
 
     async def _extract_post(self, html: str, frames: list[tuple[str, str]]) -> None:
         """The platform profile's post record, from the rendered DOM: a ``post`` artifact and a WARC
-        metadata record. A login wall, a deleted post or a rate limit makes the capture partial."""
+        metadata record. A login wall, a deleted post or a rate limit makes the capture partial, and so does
+        a platform profile's page that shows no post it recognises (the generic profile reads any page)."""
         try:
             record = await asyncio.to_thread(self.profile.extract, self.url, html, frames=frames)
         except Exception as exc:  # a page the profile cannot read is said, never a crashed capture
             self.problems.append(f"the {self.profile.name} profile could not read the page: {exc}")
             return
-        if record is None:
-            return
+        if record is None or record.page_state == "unknown":
+            if self.profile.name != "generic":  # a platform page that shows no post is not the post
+                self.problems.append(f"the {self.profile.name} profile found no post or listing on the page")
+            if record is None:
+                return
         self.post = record.to_json()
         data = json.dumps(self.post, ensure_ascii=False, indent=2).encode()
         path = self.workdir / "post.json"
@@ -422,7 +473,7 @@ class _Run:
             "options": opts.to_json(),
             "proxy_mode": self.mode,
             "upstream_proxy": {
-                "url": opts.proxy,
+                "url": redact_url_password(opts.proxy),
                 "kind": "socks5" if self.bridge else "http",
                 "note": HTTP_REWRITE_NOTE if self.bridge else None,
             }
@@ -437,6 +488,7 @@ class _Run:
             "dialogs": self.events["dialogs"],
             "popups": self.events["popups"],
             "media_elements": self.media_elements,
+            "media_download": self.media_download,
             "profile": {
                 "name": self.profile.name,
                 "version": self.profile.version,
@@ -444,6 +496,7 @@ class _Run:
                 "page_state": self.post.get("page_state") if self.post else None,
                 "unreadable": self.post.get("unreadable") if self.post else None,
             },
+            "session": opts.session.provenance(rec.redacted, self.session_echoes) if opts.session else None,
             "main_origin_tls": self.tls_main,
             "state": self.state,
             "reason": self.reason,
@@ -710,6 +763,7 @@ def _resource_capture(
 _MEDIA_URLS = """() => [...document.querySelectorAll('video, audio, video source, audio source')]
   .map(m => m.currentSrc || m.src).filter(u => u && /^https?:/.test(u))"""
 MAX_MEDIA = 20
+MEDIA_DOWNLOAD_RESERVE_S = 5.0  # of the time limit, kept for the provenance and the WARC's end
 
 
 def _recorder_opener(confdir: Path, proxy: tuple[str, int]) -> urllib.request.OpenerDirector:

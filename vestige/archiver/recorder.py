@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from mitmproxy import addons as mitm_addons
 from mitmproxy import options
 from mitmproxy.master import Master
 
+from .redaction import redact_fields
 from .tls import validate_chain
 from .warc import RawHttpHeaders, Sha256WARCWriter, header_block, tls_protocol, warc_date
 
@@ -129,6 +131,7 @@ class Recorder:
         spool_dir: Path,
         limits: Limits,
         resolve: dict[str, tuple[str, int]] | None = None,
+        redact: frozenset[str] = frozenset(),
     ) -> None:
         self.writer = writer
         self.trust = trust
@@ -140,6 +143,10 @@ class Recorder:
         # Bodies to keep as files too: the navigation target and the hops it redirects to.
         self.keep_urls: set[str] = set()
         self.kept: dict[str, tuple[Path, str]] = {}  # url -> (file, media type)
+        # Headers whose values are written as the redaction marker (a logged-in capture's credentials),
+        # and how many fields of each name were, in the records written.
+        self.redact = redact
+        self.redacted: Counter[str] = Counter()
 
     # -- connections --------------------------------------------------------------------------------
     def server_connect(self, data: Any) -> None:
@@ -180,7 +187,7 @@ class Recorder:
 
     def responseheaders(self, flow: Any) -> None:
         _proto, status_line, fields, _ = _response_head(flow.response)
-        head = header_block(status_line, fields)
+        head = header_block(status_line, redact_fields(fields, self.redact))
         flow.response.stream = _Spool(self.spool_dir, self, flow.request.pretty_url, head)
 
     def response(self, flow: Any) -> None:
@@ -215,7 +222,7 @@ class Recorder:
         server_version: str = resp.http_version
         is_h2 = server_version.startswith("HTTP/2")
         # HTTP/2 is written in HTTP/1.1 form; its :authority becomes a Host header.
-        req_fields = list(req.headers.fields)
+        req_fields = redact_fields(req.headers.fields, self.redact, self.redacted)
         req_h2 = req.http_version.startswith("HTTP/2")
         if req_h2 and not any(k.lower() == b"host" for k, _ in req_fields):
             req_fields.insert(0, (b"Host", (req.authority or req.host).encode()))
@@ -224,6 +231,7 @@ class Recorder:
         req_body: bytes = req.raw_content or b""
 
         proto, status_line, resp_fields, dechunked = _response_head(resp)
+        resp_fields = redact_fields(resp_fields, self.redact, self.redacted)
         resp_head = header_block(status_line, resp_fields)
         digests: dict[str, str] = {}
         spool = resp.stream if isinstance(resp.stream, _Spool) else None

@@ -2,7 +2,7 @@
 
 Commands live in modules by subject; importing them registers them on ``cli``."""
 
-from . import bundles, capture, cases, custody, evidence, finding, review, settings  # noqa: F401  (registers commands)
+from . import bundles, capture, cases, custody, evidence, finding, review, session, settings  # noqa: F401  (registers commands)
 from .base import cli, main
 
 __all__ = ["cli", "main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..store import catalog
 from .base import EXISTING_FILE, _archive, _warn, cli, json_option, parse_size
 from .cases import confirm_case, stdin_is_interactive
 from .progress import BatchProgress, batch_progress
+from .session import sessions_for_urls
 from .settings import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT, settings
 
 DEFAULT_CASE = "inbox"  # created on first use, without asking
@@ -71,6 +73,18 @@ DEFAULT_CASE = "inbox"  # created on first use, without asking
     help="Replies a platform profile loads and records per post (0: none) [default: 20].",
 )
 @click.option(
+    "--media-download/--no-media-download",
+    default=None,
+    help="Fetch the post's video at the best quality with yt-dlp, through the recorder: always, or never "
+    "[default: for video platforms, and posts whose video the page did not give whole].",
+)
+@click.option(
+    "--session",
+    "use_session",
+    is_flag=True,
+    help="Opt in: capture logged in, with the stored session of each URL's platform (vestige session add).",
+)
+@click.option(
     "--public-ip-resolver",
     default=None,
     metavar="URL",
@@ -109,6 +123,8 @@ def capture(
     settle: float | None,
     profile: str | None,
     replies: int | None,
+    media_download: bool | None,
+    use_session: bool,
     public_ip_resolver: str | None,
     strict_tls: bool,
     jobs: int | None,
@@ -154,6 +170,7 @@ def capture(
         check_url(public_ip_resolver)
     if profile is not None:
         select_profile("https://example.org/", profile)  # an unknown name: exit 2 before any capture
+    sessions = sessions_for_urls(archive, [r.url for r in rows], profile) if use_session else {}
     if proxy and not proxy.startswith(PROXY_SCHEMES):
         raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
     confirm_case(
@@ -173,6 +190,7 @@ def capture(
         public_ip_resolver=public_ip_resolver,
         profile=profile,
         replies=replies if replies is not None else DEFAULT_REPLIES,
+        media_download=media_download,
     )
     jobs = jobs if jobs is not None else conf.capture_jobs
     # Resuming is for batches: a URL named on the command line is captured again (pages change).
@@ -191,7 +209,7 @@ def capture(
     }
     interrupted = False
     try:
-        asyncio.run(_capture_batch(archive, todo, opts, case_id, note, jobs, progress, results))
+        asyncio.run(_capture_batch(archive, todo, opts, case_id, note, jobs, progress, results, sessions))
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -232,8 +250,10 @@ async def _capture_batch(
     jobs: int,
     progress: BatchProgress,
     results: dict[str, dict[str, Any]],
+    sessions: dict[str, Any] | None = None,
 ) -> None:
     """Capture ``rows`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
+    A URL in ``sessions`` is captured logged in with that stored session (``--session``).
 
     Each capture's scratch directory lives until its exhibit is stored (or refused), then goes; on
     Ctrl-C the captures in flight are cancelled and their scratch removed, while stored ones stay."""
@@ -246,7 +266,9 @@ async def _capture_batch(
     def make_jobs() -> Iterator[CaptureJob]:
         for r in rows:
             holder = archive.blobs.work_dir("capture-")
-            job = CaptureJob(r.url, opts, holder.__enter__())
+            session = (sessions or {}).get(r.url)
+            job_opts = dataclasses.replace(opts, session=session) if session else opts
+            job = CaptureJob(r.url, job_opts, holder.__enter__())
             scratch_dirs[r.url] = holder
             progress.started(r.url)
             yield job

@@ -1,0 +1,483 @@
+"""Media at the best quality offered, by yt-dlp through the capture's recorder.
+
+The captures run through the CLI against look-alike pages under the platforms' real host names (see
+tests/assets/platforms/media/README.md): yt-dlp's generic extractor on a Mastodon status, its own Bluesky
+extractor on a Bluesky post, a Telegram channel whose video the page's media step saved already. The
+look-alike web is reachable only through the RoutingProxy, so whatever yt-dlp fetched went through the
+recorder, and the tests check it is in the WARC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import certifi
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import Cli
+from tests.support.platforms import HOSTS, PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.web import CLIP
+from vestige.archiver.media_download import (
+    download_problem,
+    download_reason,
+    kept_files,
+    media_type,
+    run_media_download,
+)
+from vestige.archiver.ytdlp import FORMAT_MERGED, FORMAT_SINGLE, DownloadRequest, error_kind, ydl_params
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "platforms"
+MEDIA = ASSETS / "media"
+HTML = "text/html; charset=utf-8"
+CLIP_SHA256 = hashlib.sha256(CLIP).hexdigest()
+
+ARTICLE = "https://news.example.org/2024/10/23/avtobus-z-ditmy"
+ARTICLE_FILE = "https://media.news.example.org/video/2024/10/avtobus-z-ditmy/original.webm"
+# The same article for a video the server refuses (403).
+REFUSED = ARTICLE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-2")
+REFUSED_FILE = ARTICLE_FILE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-2")
+STATUS = "https://mastodon.social/@dity_vdoma_example/113912345678901234"
+STATUS_FILE = (
+    "https://files.mastodon.social/media_attachments/files/113/912/340/112/233/445/original/"
+    "5f1c0de2a9b7e4d1.webm"
+)
+BSKY_POST = "https://bsky.app/profile/povernennia-example.bsky.social/post/3lbzk2m7qxw2c"
+BSKY_DID = "did:plc:k3xq7m2v4wz5povernennia0"
+BSKY_CID = "bafkreihq2f5v6xg7t4a3yqzrj5w6lq4vbm7k2pxn3c6d5e4f3g2h1i0jka"
+TG_CHANNEL = "https://t.me/s/detsky_centr_example"
+TG_VIDEO = "https://cdn4.telesco.pe/file/fixture-video-2485.mp4?token=FIXTURE"
+# Bluesky's DID directory and the user's PDS, and a news outlet: not among the platform hosts.
+EXTRA_HOSTS = ("plc.directory", "*.us-east.host.bsky.network", "news.example.org", "media.news.example.org")
+
+
+def _file(name: str) -> bytes:
+    return (MEDIA / name).read_bytes()
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWeb, RoutingProxy, Path]]:
+    pki = make_platform_pki(tmp_path_factory.mktemp("pki"), HOSTS + EXTRA_HOSTS)
+    article = _file("news-video-article.html")
+    refused = article.replace(b"avtobus-z-ditmy", b"avtobus-z-ditmy-2")
+    watch = f"/watch/{BSKY_DID.replace(':', '%3A')}/{BSKY_CID}"
+    routes: dict[tuple[str, str], Any] = {
+        ("news.example.org", _path(ARTICLE)): (200, HTML, article),
+        ("media.news.example.org", _path(ARTICLE_FILE)): (200, "video/webm", CLIP),
+        ("news.example.org", _path(REFUSED)): (200, HTML, refused),
+        ("media.news.example.org", _path(REFUSED_FILE)): (403, "text/plain", b"Forbidden"),
+        ("mastodon.social", _path(STATUS)): (200, HTML, _file("mastodon-status.html")),
+        ("mastodon.social", "/media/Qm7xR2k9Lp4sT8vW/player"): (200, HTML, _file("mastodon-player.html")),
+        ("files.mastodon.social", _path(STATUS_FILE)): (200, "video/webm", CLIP),
+        ("bsky.app", _path(BSKY_POST)): (200, HTML, _file("bluesky-post.html")),
+        ("public.api.bsky.app", "/xrpc/app.bsky.feed.getPostThread"): _bluesky_thread,
+        ("plc.directory", "/" + BSKY_DID): (200, "application/json", _file("bluesky-did.json")),
+        ("video.bsky.app", f"{watch}/playlist.m3u8"): (
+            200,
+            "application/vnd.apple.mpegurl",
+            _file("bluesky-playlist.m3u8"),
+        ),
+        ("morel.us-east.host.bsky.network", "/xrpc/com.atproto.sync.getBlob"): (200, "video/webm", CLIP),
+        ("t.me", "/s/detsky_centr_example"): (200, HTML, (ASSETS / "telegram" / "channel.html").read_bytes()),
+        ("cdn4.telesco.pe", "/file/fixture-video-2485.mp4"): (200, "video/mp4", CLIP),
+    }
+    with PlatformWeb(pki, routes) as server, RoutingProxy(server.port) as proxy:
+        yield server, proxy, pki.ca_pem
+
+
+def _bluesky_thread(request: Request) -> tuple[int, str, bytes]:
+    """app.bsky.feed.getPostThread answers for the one post it knows, as the AppView does."""
+    if "3lbzk2m7qxw2c" not in request.path:
+        return 400, "application/json", b'{"error":"NotFound","message":"Post not found"}'
+    return 200, "application/json", _file("bluesky-getPostThread.json")
+
+
+@pytest.fixture
+def capture(vestige: Cli, web: tuple[PlatformWeb, RoutingProxy, Path]) -> Any:
+    _server, proxy, ca = web
+    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
+
+    def run(url: str, *options: str, profile: str = "generic") -> tuple[int, dict[str, Any], dict[str, Any]]:
+        res = vestige(
+            "capture", url, "--case", "MEDIA", "--create-case", "--proxy", proxy.url, "--ca-file", str(ca),
+            "--profile", profile, *options, "--json",
+        )  # fmt: skip
+        [row] = res.json()  # stdout is the JSON and nothing else: yt-dlp printed nothing
+        provenance = json.loads(_artifacts(row, "provenance")[0].read_text())
+        return res.exit_code, row, provenance
+
+    return run
+
+
+def _artifacts(row: dict[str, Any], role: str) -> list[Path]:
+    return [Path(a["path"]) for a in row["artifacts"] if a["role"] == role]
+
+
+def _warc(row: dict[str, Any]) -> list[tuple[str, str, str, bytes, str]]:
+    """(record type, target URI, method or status, payload, User-Agent of a request) of every request and
+    response record."""
+    out = []
+    with open(_artifacts(row, "warc")[0], "rb") as fp:
+        for rec in ArchiveIterator(fp):
+            if rec.rec_type not in ("request", "response"):
+                continue
+            uri = rec.rec_headers.get_header("WARC-Target-URI")
+            if rec.rec_type == "request":
+                line = rec.http_headers.protocol  # the request line's method
+                agent = rec.http_headers.get_header("User-Agent") or ""
+                out.append(("request", uri, line, b"", agent))
+            else:
+                status = rec.http_headers.get_statuscode()
+                out.append(("response", uri, status, rec.content_stream().read(), ""))
+    return out
+
+
+def _seen(server: PlatformWeb, url: str) -> list[Request]:
+    host, path = url.split("/", 3)[2], _path(url)
+    return [r for r in server.seen if r.host == host and r.path == path]
+
+
+@pytest.mark.slow
+def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorder(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    """The article plays its video only when clicked; its JSON-LD names the file. The post record has the
+    video, the page's media step had nothing to save, so yt-dlp fetches it, through the recorder."""
+    server = web[0]
+    server.seen.clear()
+    code, row, prov = capture(ARTICLE)
+    assert code == 0 and row["state"] == "complete", row["reason"]
+    section = prov["media_download"]
+    assert section["ran"] and "was not saved from the page" in section["why"] and section["error"] is None
+    assert section["tool"]["name"] == "yt-dlp" and section["format"] == FORMAT_SINGLE
+    [entry] = section["entries"]
+    [chosen] = entry["chosen"]
+    [saved] = entry["files"]
+    # The format chosen is recorded, and the file downloaded is that format's.
+    assert chosen["url"] == saved["url"] == ARTICLE_FILE and chosen["format_id"] == saved["format_id"]
+    assert entry["extractor"] == "Generic" and entry["title"] == "Автобус на виїзді з Олешок, 21 жовтня"
+    assert (chosen["width"], chosen["height"], saved["bytes"]) == (160, 90, len(CLIP))
+    # The media artifact is the served file, byte for byte.
+    [media] = [a for a in row["artifacts"] if a["role"] == "media"]
+    assert media["sha256"] == CLIP_SHA256 and media["name"] == saved["name"]
+    assert media["media_type"] == "video/webm"
+    # The server is reachable only through the proxy, and every request it saw is in the WARC: the
+    # article twice (the browser's, yt-dlp's) and the file once (yt-dlp's), its bytes as served.
+    records = _warc(row)
+    requested = Counter((uri, method) for kind, uri, method, _, _ in records if kind == "request")
+    for r in server.seen:
+        assert requested[(f"https://{r.host}{r.path}", r.method)] >= 1, r
+    assert len(_seen(server, ARTICLE)) == requested[(ARTICLE, "GET")] == 2
+    [file_get] = _seen(server, ARTICLE_FILE)
+    assert file_get.headers["user-agent"] == section["user_agent"]
+    agents = [a for kind, uri, _, _, a in records if kind == "request" and uri == ARTICLE_FILE]
+    assert agents == [section["user_agent"]]
+    [body] = [p for kind, uri, _, p, _ in records if kind == "response" and uri == ARTICLE_FILE]
+    assert body == CLIP
+    assert prov["versions"]["yt-dlp"] == section["tool"]["version"]
+
+
+@pytest.mark.slow
+def test_a_refused_video_is_reported_and_the_capture_kept_as_partial(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    code, row, prov = capture(REFUSED)
+    assert code == 1 and row["state"] == "partial"
+    assert "media download failed" in row["reason"] and "403" in row["reason"]
+    section = prov["media_download"]
+    assert section["ran"] and section["error_kind"] == "http_error"
+    [entry] = section["entries"]
+    assert entry["files"] == [] and "403" in entry["error"]
+    # The rest of the capture is there, the post record included, and the refusal is in the WARC.
+    assert row["post"]["page_state"] == "post" and _artifacts(row, "screenshot")
+    assert not _artifacts(row, "media")
+    refusals = [s for kind, uri, s, _, _ in _warc(row) if kind == "response" and uri == REFUSED_FILE]
+    assert refusals and set(refusals) == {"403"}
+
+
+@pytest.mark.slow
+def test_a_video_over_the_size_limit_is_not_downloaded(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    code, row, prov = capture(ARTICLE, "--max-size", "5K")
+    assert code == 1 and "larger than the capture's limit of 5120 bytes" in row["reason"]
+    assert prov["media_download"]["error_kind"] == "too_large" and not _artifacts(row, "media")
+
+
+@pytest.mark.slow
+def test_a_mastodon_video_through_the_player_page_it_links(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    """Mastodon's server page gives the video as Open Graph tags and a twitter:player page (the web app,
+    which would show it, is not run here): yt-dlp's generic extractor follows the player to the file."""
+    code, row, prov = capture(STATUS, "--media-download")
+    assert code == 0, row["reason"]
+    [entry] = prov["media_download"]["entries"]
+    assert [f["url"] for f in entry["files"]] == [STATUS_FILE]
+    [media] = [a for a in row["artifacts"] if a["role"] == "media"]
+    assert media["sha256"] == CLIP_SHA256
+    uris = {uri for kind, uri, _, _, _ in _warc(row) if kind == "response"}
+    assert {STATUS_FILE, "https://mastodon.social/media/Qm7xR2k9Lp4sT8vW/player"} <= uris
+
+
+@pytest.mark.slow
+def test_bluesky_videos_come_through_yt_dlps_own_extractor_at_the_original_quality(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    code, row, prov = capture(BSKY_POST, "--media-download")
+    assert code == 0 and row["state"] == "complete", row["reason"]
+    section = prov["media_download"]
+    assert section["why"] == "--media-download"
+    [entry] = section["entries"]
+    assert entry["extractor"] == "Bluesky" and entry["channel_id"] == BSKY_DID
+    assert entry["uploader_id"] == "povernennia-example.bsky.social" and entry["formats_offered"] == 2
+    # The uploaded original (the PDS blob) rather than the HLS rendition.
+    [chosen] = entry["chosen"]
+    assert chosen["format_id"] == "blob" and chosen["url"].startswith(
+        "https://morel.us-east.host.bsky.network/"
+    )
+    [media] = [a for a in row["artifacts"] if a["role"] == "media"]
+    assert media["sha256"] == CLIP_SHA256
+    uris = {uri for kind, uri, _, _, _ in _warc(row) if kind == "response"}
+    assert any(u.startswith("https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread?") for u in uris)
+    assert chosen["url"] in uris and f"https://plc.directory/{BSKY_DID}" in uris
+
+
+@pytest.mark.slow
+def test_a_video_the_media_step_saved_is_not_downloaded_again(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    server = web[0]
+    code, row, prov = capture(TG_CHANNEL, profile="telegram")
+    assert code == 0, row["reason"]
+    assert prov["media_download"] == {"ran": False, "why": "no video the page's media step did not save"}
+    server.seen.clear()
+    code, row, prov = capture(TG_CHANNEL, "--media-download", profile="telegram")
+    assert code == 0, row["reason"]
+    section = prov["media_download"]
+    [entry] = section["entries"]
+    assert entry["already_saved"] and entry["files"] == [] and entry["chosen"][0]["url"] == TG_VIDEO
+    [media] = [a for a in row["artifacts"] if a["role"] == "media"]
+    assert media["sha256"] == CLIP_SHA256
+    # One full download of the file (the media step's); yt-dlp fetched only the page.
+    gets = [r for r in _seen(server, TG_VIDEO) if "range" not in r.headers]
+    assert len(gets) == 1 and gets[0].headers["user-agent"] != section["user_agent"]
+
+
+@pytest.mark.slow
+def test_no_media_download_leaves_the_video_alone(
+    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+) -> None:
+    server = web[0]
+    server.seen.clear()
+    code, row, prov = capture(ARTICLE, "--no-media-download")
+    assert code == 0 and row["state"] == "complete"
+    assert prov["media_download"] == {"ran": False, "why": "--no-media-download"}
+    assert prov["options"]["media_download"] is False
+    assert not _artifacts(row, "media") and not _seen(server, ARTICLE_FILE)
+
+
+class _TrickleProxy:
+    """An HTTP proxy that answers every request with a page that never ends: a byte now and then."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(client,), daemon=True).start()
+
+    def _trickle(self, client: socket.socket) -> None:
+        with client:
+            try:
+                client.recv(65536)
+                client.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000000\r\n\r\n"
+                )
+                while not self.stop.wait(0.2):
+                    client.sendall(b"<")
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.slow
+def test_a_page_that_never_ends_cannot_hold_the_capture(tmp_path: Path) -> None:
+    """yt-dlp reading a page byte by byte for ever is stopped at the time limit, with a report."""
+    proxy = _TrickleProxy()
+    try:
+        done = asyncio.run(
+            run_media_download(
+                "http://news.example.org/never-ends",
+                why="--media-download",
+                listener=("127.0.0.1", proxy.port),
+                recorder_ca=Path(certifi.where()),  # never used: the page is plain HTTP
+                workdir=tmp_path,
+                seconds=8,
+                max_bytes=1 << 20,
+                saved=set(),
+            )
+        )
+    finally:
+        proxy.close()
+    assert done.files == []
+    assert done.section["error_kind"] == "time_limit"
+    assert done.section["error"] == "yt-dlp gave no report: the time limit was reached"
+    assert download_problem(done.section, forced=True, saved_any=False) == (
+        "media download failed: yt-dlp gave no report: the time limit was reached"
+    )
+
+
+# -- pure parts ----------------------------------------------------------------------------------------
+
+
+def test_when_yt_dlp_runs() -> None:
+    video = {"media": [{"url": "https://cdn.example.org/v.mp4", "type": "video"}]}
+    image = {"media": [{"url": "https://cdn.example.org/i.jpg", "type": "image"}]}
+    assert download_reason(True, "generic", False, None, set()) == (True, "--media-download")
+    assert download_reason(False, "youtube", True, video, set()) == (False, "--no-media-download")
+    assert download_reason(None, "youtube", True, None, set()) == (
+        True,
+        "the youtube profile is a video platform's and read no post record",
+    )
+    # On a video platform: a streamed video (no file URL) runs it; a text or photo post does not.
+    streamed = {"media": [{"type": "video", "url": None}, {"type": "video", "url": "blob:https://x.com/1"}]}
+    assert download_reason(None, "x", True, streamed, set())[0]
+    assert not download_reason(None, "x", True, {"media": []}, set())[0]
+    assert not download_reason(None, "x", True, image, set())[0]
+    assert not download_reason(None, "x", True, video, {"https://cdn.example.org/v.mp4"})[0]
+    run, why = download_reason(None, "generic", False, video, set())
+    assert run and why == "the post's video https://cdn.example.org/v.mp4 was not saved from the page"
+    assert not download_reason(None, "generic", False, video, {"https://cdn.example.org/v.mp4"})[0]
+    assert not download_reason(None, "generic", False, image, set())[0]
+    hostile: dict[str, Any] = {
+        "media": ["x", {"type": "video", "url": "blob:https://x/1"}, {"type": "video"}]
+    }
+    assert not download_reason(None, "generic", False, hostile, set())[0]
+
+
+def test_a_failed_download_is_a_problem_only_where_it_matters() -> None:
+    not_found = {"ran": True, "error": "yt-dlp found no video at this URL", "entries": []}
+    problem = "media download failed: yt-dlp found no video at this URL"
+    assert download_problem(not_found, forced=False, saved_any=False) == problem
+    assert download_problem(not_found, forced=True, saved_any=True) == problem
+    assert download_problem(not_found, forced=False, saved_any=True) is None  # the page's own file is kept
+    # A video found and not downloaded is missing evidence, whatever else was saved.
+    refused = {
+        "ran": True,
+        "error": "HTTP Error 403",
+        "entries": [{"error": "HTTP Error 403"}, {"error": "x"}],
+    }
+    assert (
+        download_problem(refused, forced=False, saved_any=True)
+        == "media download failed: HTTP Error 403 (and 1 more)"
+    )
+    assert (
+        download_problem(
+            {"ran": True, "error": None, "entries": [{"error": None}]}, forced=True, saved_any=False
+        )
+        is None
+    )
+    assert (
+        download_problem({"ran": False, "why": "--no-media-download"}, forced=False, saved_any=False) is None
+    )
+
+
+def test_only_files_really_in_the_directory_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "01-a.webm").write_bytes(b"a")
+    (tmp_path / "02-b.f1.mp4.part").write_bytes(b"b")
+    (tmp_path / "03-link.mp4").symlink_to(tmp_path / "01-a.webm")
+    outside = tmp_path.parent / "outside.mp4"
+    outside.write_bytes(b"x")
+    report = {
+        "entries": [
+            {"files": [{"name": "01-a.webm"}, {"name": "../outside.mp4"}, {"name": "03-link.mp4"}]},
+            {"files": [{"name": "01-a.webm"}, {"name": "missing.mp4"}, {"name": 7}, "junk"]},
+            "junk",
+        ]
+    }
+    files, left = kept_files(report, tmp_path)
+    assert files == [("media", tmp_path / "01-a.webm", "video/webm")]
+    assert left == ["02-b.f1.mp4.part", "03-link.mp4"]
+
+
+def test_media_types_by_extension() -> None:
+    assert media_type("01-x.mp4") == "video/mp4" and media_type("01-x.f140.m4a") == "audio/mp4"
+    assert (
+        media_type("01-x.mkv") == "video/x-matroska"
+        and media_type("01-x.unknown") == "application/octet-stream"
+    )
+
+
+def test_yt_dlp_options_keep_it_on_the_recorder_and_quiet(tmp_path: Path) -> None:
+    request = DownloadRequest(
+        url="https://www.youtube.com/watch?v=x",
+        proxy="http://127.0.0.1:9",
+        recorder_ca="/ca.pem",
+        directory=str(tmp_path),
+        report=str(tmp_path / "r.json"),
+        seconds=60,
+        max_bytes=5 << 20,
+    )
+    assert DownloadRequest.from_json(json.loads(json.dumps(request.to_json()))) == request
+    params = ydl_params(request, object(), print, print)
+    assert params["proxy"] == "http://127.0.0.1:9" and params["max_filesize"] == 5 << 20
+    assert params["format"] == FORMAT_SINGLE and params["fixup"] == "never"
+    assert params["cachedir"] is False and params["quiet"] and params["noprogress"]
+    assert params["external_downloader"] == {"default": "native"} and params["remote_components"] == []
+    assert params["geo_bypass"] is False and params["paths"]["home"] == str(tmp_path)
+    assert "ffmpeg_location" not in params
+    merged = ydl_params(
+        DownloadRequest(**{**request.to_json(), "ffmpeg": "/usr/bin/ffmpeg"}), object(), print, print
+    )
+    assert merged["format"] == FORMAT_MERGED and merged["keepvideo"] and merged["ffmpeg_location"]
+
+
+def test_yt_dlp_errors_are_named() -> None:
+    from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError, UnsupportedError
+
+    def wrapped(exc: Exception) -> DownloadError:
+        return DownloadError(f"ERROR: {exc}", (type(exc), exc, None))
+
+    assert error_kind(wrapped(UnsupportedError("https://x.example/"))) == (
+        "unsupported",
+        "Unsupported URL: https://x.example/",
+    )
+    assert error_kind(wrapped(GeoRestrictedError("This video is not available from your location")))[0] == (
+        "geo_blocked"
+    )
+    login = ExtractorError(
+        "This video is only available for registered users. Use --cookies-from-browser or --cookies",
+        expected=True,
+    )
+    assert error_kind(wrapped(login)) == (
+        "login_required",
+        "This video is only available for registered users",
+    )
+    kind, message = error_kind(
+        DownloadError("ERROR: unable to download video data: HTTP Error 403: Forbidden")
+    )
+    assert kind == "http_error" and message == "unable to download video data: HTTP Error 403: Forbidden"
+    assert error_kind(DownloadError("ERROR: \x1b[0;31mboom\x07"))[1] == "[0;31mboom"
