@@ -22,6 +22,7 @@ def test_a_platform_host_is_captured_under_its_real_name(vestige: Cli, tmp_path:
         res = vestige(
             "capture", "https://t.me/s/examplechannel", "--proxy", proxy.url, "--ca-file", str(pki.ca_pem),
             "--case", "P1", "--create-case", "--json",
+            "--profile", "generic",  # the page is no Telegram listing: the telegram profile would say so
         )  # fmt: skip
         assert res.exit_code == 0, res.stdout + res.stderr
     [row] = res.json()
