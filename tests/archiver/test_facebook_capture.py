@@ -13,10 +13,20 @@ from urllib.parse import parse_qs
 
 import pytest
 from PIL import Image
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    PlatformWeb,
+    Request,
+    artifact_json,
+    artifact_path,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -59,8 +69,7 @@ def _graphql(request: Request) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def facebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+def facebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     login = "https://www.facebook.com/login/?next=" + LOGIN_WALLED.replace(":", "%3A").replace("/", "%2F")
     routes: dict[tuple[str, str], Any] = {
         ("www.facebook.com", PAGE): _page("post-live.html"),
@@ -82,36 +91,13 @@ def facebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Routing
     }
     for name, data in PHOTOS.items():
         routes[("scontent-waw1-1.fbcdn.net", f"/v/t39.30808-6/{name}")] = (200, "image/jpeg", data)
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem, web
+    with serve(routes, tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, facebook: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
-    proxy, ca, _web = facebook
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "FB").exit_code == 0
-
-    def run(url: str, *extra: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "FB", "--proxy", proxy.url, "--ca-file", str(ca), "--json", *extra
-        )
-        return res.exit_code, res.json()[0]
-
-    return run
-
-
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
-
-
-def _responses(row: dict[str, Any]) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    with open(_artifact(row, "warc"), "rb") as fp:
-        for record in ArchiveIterator(fp):
-            if record.rec_type == "response":
-                found[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
-    return found
+def capture(vestige: Cli, facebook: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, facebook, "FB")
 
 
 def _comment_queries(web: PlatformWeb) -> int:
@@ -119,20 +105,20 @@ def _comment_queries(web: PlatformWeb) -> int:
 
 
 def test_post_with_text_author_time_photos_and_comments_up_to_n(
-    capture: Any, facebook: tuple[RoutingProxy, Path, PlatformWeb]
+    capture: PlatformCapture, facebook: LookAlike
 ) -> None:
-    web = facebook[2]
+    web = facebook.web
     before = _comment_queries(web)
     code, row = capture(POST, "--replies", "4")
     assert code == 0 and row["state"] == "complete", row
     assert row["post"]["platform"] == "facebook" and row["post"]["page_state"] == "post"
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["post_id"] == "122110000000000042" and record["canonical_url"] == POST
     assert record["text"].startswith("Сьогодні вдалося повернути додому ще 4 дітей")
     assert record["text"].endswith("povernennia.example.org/forma\n\n#повернення #діти")
     # "See more" was clicked: the whole text shows on the page, not only in its data.
-    assert "Якщо ваша дитина досі перебуває на території РФ" in _artifact(row, "text").read_text()
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    assert "Якщо ваша дитина досі перебуває на території РФ" in artifact_path(row, "text").read_text()
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert notes == [
         "facebook: opened 1 truncated text(s) ('See more')",
         "facebook: 5 comment(s) shown after 1 click(s) on 'View more comments' (up to 4 asked for)",
@@ -146,10 +132,10 @@ def test_post_with_text_author_time_photos_and_comments_up_to_n(
     assert record["posted_at"] == "2023-10-05T10:00:00Z"
     assert record["posted_at_raw"] == "5 October 2023 at 13:00 (creation_time=1696500000)"
     assert record["counts"] == {"shares": 56, "replies": 9, "reactions": 1234}
-    responses = _responses(row)
+    responses = warc_responses(row)
     assert [m["url"] for m in record["media"]] == [f"{CDN}{name}{PHOTO_QUERY}" for name in PHOTOS]
     for item, data in zip(record["media"], PHOTOS.values(), strict=True):
-        assert responses[item["url"]] == data
+        assert responses[item["url"]][-1] == data
     # Comments: two on the page (one with a reply), one "View more comments" brought two more.
     assert _comment_queries(web) - before == 1
     replies = record["replies"]
@@ -161,27 +147,25 @@ def test_post_with_text_author_time_photos_and_comments_up_to_n(
     assert replies[2]["posted_at"] is None and replies[2]["posted_at_raw"] == "1d"
 
 
-def test_no_comments_are_loaded_with_replies_0(
-    capture: Any, facebook: tuple[RoutingProxy, Path, PlatformWeb]
-) -> None:
-    web = facebook[2]
+def test_no_comments_are_loaded_with_replies_0(capture: PlatformCapture, facebook: LookAlike) -> None:
+    web = facebook.web
     before = _comment_queries(web)
     code, row = capture(POST, "--replies", "0")
     assert code == 0, row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert _comment_queries(web) == before
     assert [r["post_id"] for r in record["replies"]] == ["1221100000000201", "1221100000000203"]
 
 
-def test_video_page_keeps_the_video_file(capture: Any) -> None:
+def test_video_page_keeps_the_video_file(capture: PlatformCapture) -> None:
     code, row = capture(VIDEO)
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["post_id"] == "1221100000000301" and record["title"] == "Автобус з дітьми на кордоні"
     [video] = record["media"]
     assert (video["url"], video["duration_s"], video["width"]) == (VIDEO_FILE, 27.0, 1280)
     assert record["counts"]["views"] == 4321
-    assert _responses(row)[VIDEO_FILE] == CLIP
+    assert warc_responses(row)[VIDEO_FILE][-1] == CLIP
 
 
 @pytest.mark.parametrize(
@@ -191,11 +175,13 @@ def test_video_page_keeps_the_video_file(capture: Any) -> None:
         (GONE, "deleted", "This content isn't available right now"),
     ],
 )
-def test_login_wall_and_unavailable_post_are_partial(capture: Any, url: str, state: str, said: str) -> None:
+def test_login_wall_and_unavailable_post_are_partial(
+    capture: PlatformCapture, url: str, state: str, said: str
+) -> None:
     code, row = capture(url)
     assert code == 1 and row["state"] == "partial", row
     assert f"{state.replace('_', ' ')}: the page does not show the post" in row["reason"]
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["page_state"] == state and record["post_id"] == url.rsplit("/", 1)[1]
     assert record["unreadable"][0] == f"page: Facebook shows {said!r}"
     assert record["text"] is None  # the login page's own words are never taken for the post's

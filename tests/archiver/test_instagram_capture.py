@@ -17,10 +17,19 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from PIL import Image
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    PlatformWeb,
+    Request,
+    artifact_json,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -62,8 +71,7 @@ def _graphql(request: Request) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def instagram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWeb, RoutingProxy, Path]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+def instagram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     login = f"https://www.instagram.com/accounts/login/?next={quote(urlsplit(WALLED).path, safe='')}"
     routes: dict[tuple[str, str], Any] = {
         ("www.instagram.com", urlsplit(POST).path): _page("post.html"),
@@ -74,39 +82,13 @@ def instagram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfo
         (CDN, VIDEO_PATH): (200, "video/mp4", CLIP),
         **{(CDN, path): (200, "image/jpeg", body) for path, body in PHOTOS.items()},
     }
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield web, proxy, pki.ca_pem
+    with serve(routes, tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, instagram: tuple[PlatformWeb, RoutingProxy, Path]) -> Any:
-    _web, proxy, ca = instagram
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "IG").exit_code == 0
-
-    def run(url: str, *more: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "IG", "--proxy", proxy.url, "--ca-file", str(ca), "--json", *more
-        )
-        return res.exit_code, res.json()[0]
-
-    return run
-
-
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    path = next(a["path"] for a in row["artifacts"] if a["role"] == "post")
-    return json.loads(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _responses(row: dict[str, Any]) -> dict[str, bytes]:
-    """Every response record in the capture's WARC: target URI -> body."""
-    path = next(a["path"] for a in row["artifacts"] if a["role"] == "warc")
-    with open(path, "rb") as fp:
-        return {
-            r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
-            for r in ArchiveIterator(fp)
-            if r.rec_type == "response"
-        }
+def capture(vestige: Cli, instagram: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, instagram, "IG")
 
 
 def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
@@ -114,15 +96,13 @@ def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
     return [json.loads(parse_qs(r.body.decode())["variables"][0])["after"] for r in asked]
 
 
-def test_a_post_with_comments_loaded_on_demand(
-    capture: Any, instagram: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
-    web, proxy, _ca = instagram
+def test_a_post_with_comments_loaded_on_demand(capture: PlatformCapture, instagram: LookAlike) -> None:
+    web, proxy, _pki = instagram
     since = len(web.seen)
     code, row = capture(POST, "--replies", "3")
     assert code == 0 and row["state"] == "complete", row
     assert {t.split(":")[0] for t in proxy.tunnels} <= {"www.instagram.com", CDN}
-    record = _record(row)
+    record = post_record(row)
     assert record["platform"] == "instagram" and record["page_state"] == "post"
     assert record["post_id"] == "C4xFixture1" and record["canonical_url"] == POST
     assert record["author"] == {
@@ -146,30 +126,29 @@ def test_a_post_with_comments_loaded_on_demand(
     assert comments[0]["replies"][0]["author"]["handle"] == "@detskiy_centr_example"
     assert comments[2]["counts"] == {"likes": 95, "replies": 2}
     # The media are in the WARC, byte for byte: the photo the browser showed, the video saved whole.
-    stored = _responses(row)
+    stored = warc_responses(row)
     photo, video = record["media"]
-    assert stored[photo["url"]] == PHOTOS[urlsplit(photo["url"]).path]
-    assert stored[video["url"]] == CLIP
-    provenance = next(a["path"] for a in row["artifacts"] if a["role"] == "provenance")
-    notes = json.loads(Path(provenance).read_text())["profile"]["notes"]
+    assert stored[photo["url"]][-1] == PHOTOS[urlsplit(photo["url"]).path]
+    assert stored[video["url"]][-1] == CLIP
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert "instagram: opened 1 text(s) cut short ('more')" in notes
     assert any("4 comments show after 1" in n for n in notes)
 
 
 def test_replies_zero_loads_none_and_more_loads_every_page(
-    capture: Any, instagram: tuple[PlatformWeb, RoutingProxy, Path]
+    capture: PlatformCapture, instagram: LookAlike
 ) -> None:
-    web = instagram[0]
+    web = instagram.web
     since = len(web.seen)
     code, row = capture(POST, "--replies", "0")
     assert code == 0, row
-    assert [c["post_id"] for c in _record(row)["replies"]] == ["18012345678900001", "18012345678900002"]
+    assert [c["post_id"] for c in post_record(row)["replies"]] == ["18012345678900001", "18012345678900002"]
     assert _cursors_asked(web, since) == []
     since = len(web.seen)
     code, row = capture(POST, "--replies", "50")
     assert code == 0, row
     assert _cursors_asked(web, since) == ["FixtureCursor2", "FixtureCursor3"]
-    comments = _record(row)["replies"]
+    comments = post_record(row)["replies"]
     assert len(comments) == 5 and comments[-1]["author"]["handle"] == "@patriot_2024_ru"
 
 
@@ -181,12 +160,12 @@ def test_replies_zero_loads_none_and_more_loads_every_page(
     ],
 )
 def test_what_instagram_shows_instead_of_the_post_is_a_partial_capture(
-    capture: Any, url: str, state: str, words: str
+    capture: PlatformCapture, url: str, state: str, words: str
 ) -> None:
     code, row = capture(url, "--replies", "0")
     assert code == 1 and row["state"] == "partial", row
     assert f"{state.replace('_', ' ')}: the page does not show the post" in row["reason"]
-    record = _record(row)
+    record = post_record(row)
     assert record["page_state"] == state and record["post_id"] == urlsplit(url).path.split("/")[2]
     assert record["text"] is None and record["media"] == [] and record["replies"] == []
     assert any(words in n for n in record["unreadable"])

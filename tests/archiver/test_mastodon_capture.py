@@ -4,25 +4,26 @@ files.mastodon.social) and social.example.org, a name that says nothing about Ma
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    artifact_json,
+    artifact_paths,
+    load_site,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
-SITE_FILE = Path(__file__).resolve().parents[1] / "assets" / "platforms" / "mastodon" / "site.py"
-_spec = importlib.util.spec_from_file_location("mastodon_site", SITE_FILE)
-assert _spec is not None and _spec.loader is not None
-site = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(site)
+site = load_site("mastodon")
 JPEG = site.jpeg_bytes()
 STATUS = f"https://mastodon.social{site.STATUS}"
 VIDEO = (
@@ -31,59 +32,22 @@ VIDEO = (
 
 
 @pytest.fixture(scope="module")
-def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
-    with PlatformWeb(pki, site.routes(JPEG, CLIP)) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem, web
+def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
+    with serve(site.routes(JPEG, CLIP), tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, instances: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
-    proxy, ca, _ = instances
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "MSTDN").exit_code == 0
-
-    def run(url: str, *more: str) -> tuple[int, dict[str, Any]]:
-        args = (
-            "capture",
-            url,
-            "--case",
-            "MSTDN",
-            "--proxy",
-            proxy.url,
-            "--ca-file",
-            str(ca),
-            "--json",
-            *more,
-        )
-        res = vestige(*args)
-        return res.exit_code, res.json()[0]
-
-    return run
+def capture(vestige: Cli, instances: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, instances, "MSTDN")
 
 
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
-
-
-def _responses(row: dict[str, Any]) -> dict[str, list[bytes]]:
-    out: dict[str, list[bytes]] = {}
-    with open(_artifact(row, "warc"), "rb") as fp:
-        for record in ArchiveIterator(fp):
-            if record.rec_type == "response":
-                uri = record.rec_headers.get_header("WARC-Target-URI")
-                out.setdefault(uri, []).append(record.content_stream().read())
-    return out
-
-
-def test_a_status_with_replies_loaded_on_demand(
-    capture: Any, instances: tuple[RoutingProxy, Path, PlatformWeb]
-) -> None:
+def test_a_status_with_replies_loaded_on_demand(capture: PlatformCapture, instances: LookAlike) -> None:
     code, row = capture(STATUS, "--replies", "3")
     assert code == 0 and row["state"] == "complete", row["reason"]
-    hosts = {t.split(":")[0] for t in instances[0].tunnels}
+    hosts = {t.split(":")[0] for t in instances.proxy.tunnels}
     assert hosts <= {"mastodon.social", "files.mastodon.social", "social.example.org"}
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["platform"] == "mastodon" and record["page_state"] == "post"
     assert record["title"] == "Депортація дітей, свідчення матерів"  # the content warning, opened
     assert record["text"].startswith("Ще 11 дітей з Херсонщини")
@@ -93,47 +57,47 @@ def test_a_status_with_replies_loaded_on_demand(
     # Two descendants show at first; one "Load more" click shows two more: at least 3, not all 7.
     assert len(record["replies"]) == 4
     assert record["replies"][0]["author"]["handle"] == "@olena@social.example.org"
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert any("1 'Load more' click(s)" in n for n in notes)
     assert any("content warning" in n for n in notes)
-    responses = _responses(row)
+    responses = warc_responses(row)
     # The status and its context as the web UI fetched them (the context twice: "Load more" refetches it).
     assert len(responses["https://mastodon.social/api/v1/statuses/112100200300400500/context"]) == 2
     assert CLIP in responses[VIDEO]  # the video, whole, in the WARC (and kept as a media artifact)
-    assert any(Path(a["path"]).read_bytes() == CLIP for a in row["artifacts"] if a["role"] == "media")
+    assert any(path.read_bytes() == CLIP for path in artifact_paths(row, "media"))
 
 
-def test_replies_zero_loads_none(capture: Any, instances: tuple[RoutingProxy, Path, PlatformWeb]) -> None:
-    web = instances[2]
+def test_replies_zero_loads_none(capture: PlatformCapture, instances: LookAlike) -> None:
+    web = instances.web
     before = sum(1 for _host, path in web.requests if path.endswith("/context"))
     code, row = capture(STATUS, "--replies", "0")
     assert code == 0, row["reason"]
-    assert len(json.loads(_artifact(row, "post").read_text())["replies"]) == 2
+    assert len(post_record(row)["replies"]) == 2
     assert sum(1 for _host, path in web.requests if path.endswith("/context")) == before + 1
 
 
-def test_a_profile_on_an_instance_known_only_by_its_page(capture: Any) -> None:
+def test_a_profile_on_an_instance_known_only_by_its_page(capture: PlatformCapture) -> None:
     url = f"https://social.example.org{site.ACCOUNT}"
     code, row = capture(url)
     assert code == 0 and row["state"] == "complete", row["reason"]
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["platform"] == "mastodon" and record["page_state"] == "channel"
     assert record["sources"]["profile"].startswith("detected from the page by the generic profile")
     assert record["author"]["handle"] == "@olena@social.example.org"
     assert len(record["messages"]) == 3
-    provenance = json.loads(_artifact(row, "provenance").read_text())
+    provenance = artifact_json(row, "provenance")
     assert provenance["profile"]["name"] == "generic"
     assert provenance["profile"]["notes"][0].startswith("generic: a Mastodon page")
 
 
-def test_a_deleted_status_is_a_partial_capture(capture: Any) -> None:
+def test_a_deleted_status_is_a_partial_capture(capture: PlatformCapture) -> None:
     code, row = capture(f"https://mastodon.social{site.DELETED}")
     assert code == 1 and row["state"] == "partial"
     assert "deleted: the page does not show the post" in row["reason"]
     assert row["post"]["page_state"] == "deleted"
 
 
-def test_an_instance_that_wants_a_sign_in_is_a_partial_capture(capture: Any) -> None:
+def test_an_instance_that_wants_a_sign_in_is_a_partial_capture(capture: PlatformCapture) -> None:
     code, row = capture(f"https://social.example.org{site.LOGIN_WALL}")
     assert code == 1 and row["state"] == "partial"
     assert "login wall: the page does not show the post" in row["reason"]

@@ -24,7 +24,18 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import HOSTS, PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    ASSETS,
+    HOSTS,
+    LookAlike,
+    PlatformCapture,
+    PlatformWeb,
+    Request,
+    artifact_json,
+    artifact_path,
+    artifact_paths,
+    serve,
+)
 from tests.support.web import CLIP
 from vestige.archiver.media_download import (
     download_problem,
@@ -35,7 +46,6 @@ from vestige.archiver.media_download import (
 )
 from vestige.archiver.ytdlp import FORMAT_MERGED, FORMAT_SINGLE, DownloadRequest, error_kind, ydl_params
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "platforms"
 MEDIA = ASSETS / "media"
 HTML = "text/html; charset=utf-8"
 CLIP_SHA256 = hashlib.sha256(CLIP).hexdigest()
@@ -68,8 +78,7 @@ def _path(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWeb, RoutingProxy, Path]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"), HOSTS + EXTRA_HOSTS)
+def look_alike(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     article = _file("news-video-article.html")
     refused = article.replace(b"avtobus-z-ditmy", b"avtobus-z-ditmy-2")
     watch = f"/watch/{BSKY_DID.replace(':', '%3A')}/{BSKY_CID}"
@@ -93,8 +102,8 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWeb,
         ("t.me", "/s/detsky_centr_example"): (200, HTML, (ASSETS / "telegram" / "channel.html").read_bytes()),
         ("cdn4.telesco.pe", "/file/fixture-video-2485.mp4"): (200, "video/mp4", CLIP),
     }
-    with PlatformWeb(pki, routes) as server, RoutingProxy(server.port) as proxy:
-        yield server, proxy, pki.ca_pem
+    with serve(routes, tmp_path_factory.mktemp("pki"), HOSTS + EXTRA_HOSTS) as served:
+        yield served
 
 
 def _bluesky_thread(request: Request) -> tuple[int, str, bytes]:
@@ -105,31 +114,23 @@ def _bluesky_thread(request: Request) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture
-def capture(vestige: Cli, web: tuple[PlatformWeb, RoutingProxy, Path]) -> Any:
-    _server, proxy, ca = web
+def capture(vestige: Cli, look_alike: LookAlike) -> Any:
     assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
+    platform = PlatformCapture(vestige, look_alike, "MEDIA", "--create-case")
 
     def run(url: str, *options: str, profile: str = "generic") -> tuple[int, dict[str, Any], dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "MEDIA", "--create-case", "--proxy", proxy.url, "--ca-file", str(ca),
-            "--profile", profile, *options, "--json",
-        )  # fmt: skip
+        res = platform.result(url, "--profile", profile, *options)
         [row] = res.json()  # stdout is the JSON and nothing else: yt-dlp printed nothing
-        provenance = json.loads(_artifacts(row, "provenance")[0].read_text())
-        return res.exit_code, row, provenance
+        return res.exit_code, row, artifact_json(row, "provenance")
 
     return run
-
-
-def _artifacts(row: dict[str, Any], role: str) -> list[Path]:
-    return [Path(a["path"]) for a in row["artifacts"] if a["role"] == role]
 
 
 def _warc(row: dict[str, Any]) -> list[tuple[str, str, str, bytes, str]]:
     """(record type, target URI, method or status, payload, User-Agent of a request) of every request and
     response record."""
     out = []
-    with open(_artifacts(row, "warc")[0], "rb") as fp:
+    with open(artifact_path(row, "warc"), "rb") as fp:
         for rec in ArchiveIterator(fp):
             if rec.rec_type not in ("request", "response"):
                 continue
@@ -151,11 +152,11 @@ def _seen(server: PlatformWeb, url: str) -> list[Request]:
 
 @pytest.mark.slow
 def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorder(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+    capture: Any, look_alike: LookAlike
 ) -> None:
     """The article plays its video only when clicked; its JSON-LD names the file. The post record has the
     video, the page's media step had nothing to save, so yt-dlp fetches it, through the recorder."""
-    server = web[0]
+    server = look_alike.web
     server.seen.clear()
     code, row, prov = capture(ARTICLE)
     assert code == 0 and row["state"] == "complete", row["reason"]
@@ -191,7 +192,7 @@ def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorde
 
 @pytest.mark.slow
 def test_a_refused_video_is_reported_and_the_capture_kept_as_partial(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+    capture: Any, look_alike: LookAlike
 ) -> None:
     code, row, prov = capture(REFUSED)
     assert code == 1 and row["state"] == "partial"
@@ -201,25 +202,21 @@ def test_a_refused_video_is_reported_and_the_capture_kept_as_partial(
     [entry] = section["entries"]
     assert entry["files"] == [] and "403" in entry["error"]
     # The rest of the capture is there, the post record included, and the refusal is in the WARC.
-    assert row["post"]["page_state"] == "post" and _artifacts(row, "screenshot")
-    assert not _artifacts(row, "media")
+    assert row["post"]["page_state"] == "post" and artifact_paths(row, "screenshot")
+    assert not artifact_paths(row, "media")
     refusals = [s for kind, uri, s, _, _ in _warc(row) if kind == "response" and uri == REFUSED_FILE]
     assert refusals and set(refusals) == {"403"}
 
 
 @pytest.mark.slow
-def test_a_video_over_the_size_limit_is_not_downloaded(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
+def test_a_video_over_the_size_limit_is_not_downloaded(capture: Any, look_alike: LookAlike) -> None:
     code, row, prov = capture(ARTICLE, "--max-size", "5K")
     assert code == 1 and "larger than the capture's limit of 5120 bytes" in row["reason"]
-    assert prov["media_download"]["error_kind"] == "too_large" and not _artifacts(row, "media")
+    assert prov["media_download"]["error_kind"] == "too_large" and not artifact_paths(row, "media")
 
 
 @pytest.mark.slow
-def test_a_mastodon_video_through_the_player_page_it_links(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
+def test_a_mastodon_video_through_the_player_page_it_links(capture: Any, look_alike: LookAlike) -> None:
     """Mastodon's server page gives the video as Open Graph tags and a twitter:player page (the web app,
     which would show it, is not run here): yt-dlp's generic extractor follows the player to the file."""
     code, row, prov = capture(STATUS, "--media-download")
@@ -234,7 +231,7 @@ def test_a_mastodon_video_through_the_player_page_it_links(
 
 @pytest.mark.slow
 def test_bluesky_videos_come_through_yt_dlps_own_extractor_at_the_original_quality(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
+    capture: Any, look_alike: LookAlike
 ) -> None:
     code, row, prov = capture(BSKY_POST, "--media-download")
     assert code == 0 and row["state"] == "complete", row["reason"]
@@ -256,10 +253,8 @@ def test_bluesky_videos_come_through_yt_dlps_own_extractor_at_the_original_quali
 
 
 @pytest.mark.slow
-def test_a_video_the_media_step_saved_is_not_downloaded_again(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
-    server = web[0]
+def test_a_video_the_media_step_saved_is_not_downloaded_again(capture: Any, look_alike: LookAlike) -> None:
+    server = look_alike.web
     code, row, prov = capture(TG_CHANNEL, profile="telegram")
     assert code == 0, row["reason"]
     assert prov["media_download"] == {"ran": False, "why": "no video the page's media step did not save"}
@@ -277,16 +272,14 @@ def test_a_video_the_media_step_saved_is_not_downloaded_again(
 
 
 @pytest.mark.slow
-def test_no_media_download_leaves_the_video_alone(
-    capture: Any, web: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
-    server = web[0]
+def test_no_media_download_leaves_the_video_alone(capture: Any, look_alike: LookAlike) -> None:
+    server = look_alike.web
     server.seen.clear()
     code, row, prov = capture(ARTICLE, "--no-media-download")
     assert code == 0 and row["state"] == "complete"
     assert prov["media_download"] == {"ran": False, "why": "--no-media-download"}
     assert prov["options"]["media_download"] is False
-    assert not _artifacts(row, "media") and not _seen(server, ARTICLE_FILE)
+    assert not artifact_paths(row, "media") and not _seen(server, ARTICLE_FILE)
 
 
 class _TrickleProxy:

@@ -26,7 +26,15 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import VESTIGE, Cli
 from tests.exports.conftest import verify_py
-from tests.support.platforms import HOSTS, PlatformPki, PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    HOSTS,
+    LookAlike,
+    Request,
+    artifact_json,
+    artifact_path,
+    platform_capture,
+    serve,
+)
 from vestige.archiver.browser import find_chromium, launch_args
 from vestige.archiver.browser_state import BrowserState, parse_cookies_txt, parse_storage_state
 from vestige.archiver.redaction import MARKER
@@ -100,10 +108,7 @@ def _comments(request: Request) -> Any:
 
 
 @pytest.fixture(scope="module")
-def platform(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[PlatformWeb, RoutingProxy, PlatformPki]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"), (*HOSTS, "web.telegram.org"))
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     routes: dict[tuple[str, str], Any] = {
         ("t.me", CHANNEL): _channel,
         ("t.me", "/api/comments"): _comments,
@@ -118,8 +123,8 @@ def platform(
         ),
         ("web.telegram.org", "/a/ready"): (200, "text/plain", b"ok"),
     }
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield web, proxy, pki
+    with serve(routes, tmp_path_factory.mktemp("pki"), (*HOSTS, "web.telegram.org")) as look_alike:
+        yield look_alike
 
 
 def _storage_state(path: Path) -> Path:
@@ -145,37 +150,19 @@ def _storage_state(path: Path) -> Path:
 
 
 @pytest.fixture
-def capture(vestige: Cli, platform: tuple[PlatformWeb, RoutingProxy, PlatformPki], tmp_path: Path) -> Any:
-    _web, proxy, pki = platform
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "TGS").exit_code == 0
+def capture(vestige: Cli, platform: LookAlike, tmp_path: Path) -> Any:
+    captures = platform_capture(vestige, platform, "TGS", "--profile", "generic")
     state = _storage_state(tmp_path / "state.json")
     added = vestige("session", "add", "telegram", "--label", "osint-tg-7", "--storage-state", str(state))
     assert added.exit_code == 0, added.stderr
 
     def run(*extra: str) -> dict[str, Any]:
-        url = f"https://t.me{CHANNEL}"
-        args = [
-            "--case",
-            "TGS",
-            "--profile",
-            "generic",
-            "--proxy",
-            proxy.url,
-            "--ca-file",
-            str(pki.ca_pem),
-            "--json",
-        ]
-        res = vestige("capture", url, *args, *extra)
+        res = captures.result(f"https://t.me{CHANNEL}", *extra)
         assert res.exit_code == 0, res.stdout + res.stderr
         row: dict[str, Any] = res.json()[0]
         return row
 
     return run
-
-
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
 
 
 def _records(warc: Path) -> list[Any]:
@@ -202,11 +189,11 @@ def _leaks(data: bytes, where: str, secrets: dict[str, str]) -> list[str]:
 def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     vestige: Cli,
     capture: Any,
-    platform: tuple[PlatformWeb, RoutingProxy, PlatformPki],
+    platform: LookAlike,
     archive_root: Path,
     tmp_path: Path,
 ) -> None:
-    web = platform[0]
+    web = platform.web
     seen_before = len(web.seen)
     row = capture("--session")
     assert row["state"] == "complete", row
@@ -216,9 +203,9 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     assert _cookies(page)["stel_ssid"] == SSID and "SID" not in _cookies(page)
     api = next(r for r in asked if r.path.startswith("/api/comments"))
     assert api.headers["authorization"] == f"Bearer {BEARER}" and api.headers["x-csrf-token"] == CSRF
-    assert "Ми шукаємо Олену" in _artifact(row, "dom").read_text()  # what only the account sees
+    assert "Ми шукаємо Олену" in artifact_path(row, "dom").read_text()  # what only the account sees
 
-    records = _records(_artifact(row, "warc"))
+    records = _records(artifact_path(row, "warc"))
     requests = [(r, b) for r, b in records if r.rec_type == "request"]
     assert requests and all(r.http_headers.get_header("Cookie") == MARKER.decode() for r, _ in requests)
     [api_rec] = [r for r, _ in requests if "/api/comments" in r.rec_headers.get_header("WARC-Target-URI")]
@@ -232,11 +219,11 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     assert page_rec.http_headers.get_header("Set-Cookie") == MARKER.decode()
     names = [k.lower() for k, _ in page_rec.http_headers.headers]
     assert names.index("set-cookie") < names.index("content-type")  # names and order as the server sent them
-    warc_bytes = gzip.decompress(_artifact(row, "warc").read_bytes())
+    warc_bytes = gzip.decompress(artifact_path(row, "warc").read_bytes())
     assert _leaks(warc_bytes, "warc", SECRETS) == []
     assert ECHO.encode() in warc_bytes  # what the page itself printed stays, as the page showed it
 
-    prov = json.loads(_artifact(row, "provenance").read_text())
+    prov = artifact_json(row, "provenance")
     session = prov["session"]
     assert session["account_label"] == "osint-tg-7" and session["platform"] == "telegram"
     assert session["redacted_headers"]["cookie"] >= 2 and session["redacted_headers"]["set-cookie"] >= 1
@@ -256,8 +243,8 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     anon = capture()
     page = next(r for r in web.seen[seen_before:] if r.path == CHANNEL)
     assert "cookie" not in page.headers
-    assert "увійдіть у Telegram" in _artifact(anon, "dom").read_text()
-    assert json.loads(_artifact(anon, "provenance").read_text())["session"] is None
+    assert "увійдіть у Telegram" in artifact_path(anon, "dom").read_text()
+    assert artifact_json(anon, "provenance")["session"] is None
 
     # The court bundle, as a directory and as a zip: no secret anywhere, and still intact.
     out = tmp_path / "bundle"
@@ -281,7 +268,7 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
 
 
 def test_an_interactive_login_in_a_real_window_is_saved_when_enter_is_pressed(
-    vestige: Cli, platform: tuple[PlatformWeb, RoutingProxy, PlatformPki], archive_root: Path
+    vestige: Cli, platform: LookAlike, archive_root: Path
 ) -> None:
     web, proxy, pki = platform
     assert vestige("init").exit_code == 0

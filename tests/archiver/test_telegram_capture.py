@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    platform_capture,
+    post_record,
+    serve,
+    warc_records,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -26,8 +30,7 @@ def _page(name: str) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     routes = {
         ("t.me", "/s/detsky_centr_example"): _page("channel.html"),
         ("t.me", "/detsky_centr_example/2481"): _page("post-page.html"),
@@ -36,36 +39,24 @@ def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Routing
         ("t.me", "/no_such_channel_example"): _page("missing-channel.html"),
         ("cdn4.telesco.pe", "/file/fixture-video-2485.mp4"): (200, "video/mp4", CLIP),
     }
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem
+    with serve(routes, tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, telegram: tuple[RoutingProxy, Path]) -> Any:
-    proxy, ca = telegram
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "TG").exit_code == 0
-
-    def run(url: str) -> tuple[int, dict[str, Any]]:
-        res = vestige("capture", url, "--case", "TG", "--proxy", proxy.url, "--ca-file", str(ca), "--json")
-        return res.exit_code, res.json()[0]
-
-    return run
-
-
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
+def capture(vestige: Cli, telegram: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, telegram, "TG")
 
 
 def test_channel_listing_becomes_a_post_record(
-    vestige: Cli, capture: Any, telegram: tuple[RoutingProxy, Path]
+    vestige: Cli, capture: PlatformCapture, telegram: LookAlike
 ) -> None:
     code, row = capture("https://t.me/s/detsky_centr_example")
     assert code == 0 and row["state"] == "complete", row
     # Only the page's own hosts were asked: the browser made no calls home (autofill, hints, sync).
-    assert {t.split(":")[0] for t in telegram[0].tunnels} <= {"t.me", "telegram.org", "cdn4.telesco.pe"}
+    assert {t.split(":")[0] for t in telegram.proxy.tunnels} <= {"t.me", "telegram.org", "cdn4.telesco.pe"}
     assert row["post"]["platform"] == "telegram" and row["post"]["page_state"] == "channel"
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["author"]["handle"] == "@detsky_centr_example"
     assert len(record["messages"]) >= 5
     assert all(m["post_id"] and m["canonical_url"].startswith("https://t.me/") for m in record["messages"])
@@ -73,12 +64,7 @@ def test_channel_listing_becomes_a_post_record(
         re.search("[А-Яа-яІіЇїЄє]{5}", m["text"] or "") for m in record["messages"]
     )  # Cyrillic, intact
     # The same record is in the WARC, as a metadata record of the capture.
-    with open(_artifact(row, "warc"), "rb") as fp:
-        uris = [
-            r.rec_headers.get_header("WARC-Target-URI")
-            for r in ArchiveIterator(fp)
-            if r.rec_type == "metadata"
-        ]
+    uris = [uri for uri, _ in warc_records(row, "metadata")]
     assert "urn:vestige:post:https://t.me/s/detsky_centr_example" in uris
     item = vestige("show", row["id"], "--json").json()
     assert item["platform"] == "telegram"
@@ -92,16 +78,16 @@ def test_channel_listing_becomes_a_post_record(
     assert row["id"] in [f["id"] for f in found]
 
 
-def test_a_post_page_is_read_from_its_embed_frame(capture: Any) -> None:
+def test_a_post_page_is_read_from_its_embed_frame(capture: PlatformCapture) -> None:
     code, row = capture("https://t.me/detsky_centr_example/2481")
     assert code == 0, row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["page_state"] == "post" and record["post_id"] == "2481"
     assert record["posted_at"] and record["posted_at"].endswith("Z")
     assert record["media"], record
 
 
-def test_a_missing_channel_is_a_partial_capture_saying_so(capture: Any) -> None:
+def test_a_missing_channel_is_a_partial_capture_saying_so(capture: PlatformCapture) -> None:
     code, row = capture("https://t.me/s/no_such_channel_example")
     assert code == 1 and row["state"] == "partial"
     assert "not found: the page does not show the post" in row["reason"]
@@ -114,7 +100,9 @@ def test_an_unknown_profile_is_a_usage_error(vestige: Cli) -> None:
     assert res.exit_code == 2 and "unknown profile" in res.stderr
 
 
-def test_post_fields_reach_show_and_the_court_bundle(vestige: Cli, capture: Any, tmp_path: Path) -> None:
+def test_post_fields_reach_show_and_the_court_bundle(
+    vestige: Cli, capture: PlatformCapture, tmp_path: Path
+) -> None:
     code, row = capture("https://t.me/s/detsky_centr_example")
     assert code == 0
     card = vestige("show", row["id"]).stdout

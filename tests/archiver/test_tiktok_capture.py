@@ -10,10 +10,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    Request,
+    artifact_json,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -65,46 +73,20 @@ def routes() -> dict[tuple[str, str], Any]:
 
 
 @pytest.fixture(scope="module")
-def tiktok(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
-    with PlatformWeb(pki, routes()) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem, web
+def tiktok(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
+    with serve(routes(), tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, tiktok: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
-    proxy, ca, _web = tiktok
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "TT").exit_code == 0
-
-    def run(url: str, *more: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "TT", "--proxy", proxy.url, "--ca-file", str(ca), "--json",
-            "--no-media-download", *more,
-        )  # fmt: skip
-        return res.exit_code, res.json()[0]
-
-    return run
+def capture(vestige: Cli, tiktok: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, tiktok, "TT", "--no-media-download")
 
 
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
-
-
-def _responses(row: dict[str, Any]) -> dict[str, list[bytes]]:
-    found: dict[str, list[bytes]] = {}
-    with open(_artifact(row, "warc"), "rb") as fp:
-        for record in ArchiveIterator(fp):
-            if record.rec_type == "response":
-                uri = record.rec_headers.get_header("WARC-Target-URI")
-                found.setdefault(uri, []).append(record.content_stream().read())
-    return found
-
-
-def test_a_video_post_with_its_comments_and_their_replies(capture: Any) -> None:
+def test_a_video_post_with_its_comments_and_their_replies(capture: PlatformCapture) -> None:
     code, row = capture(POST, "--replies", "5")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["profile"] == "tiktok" and record["page_state"] == "post"
     assert record["post_id"] == "7351234567890123456" and record["canonical_url"] == POST
     assert record["text"].startswith("Марійка вдома! 12-річну дівчинку вивезли з Олешок")
@@ -143,31 +125,31 @@ def test_a_video_post_with_its_comments_and_their_replies(capture: Any) -> None:
     assert any(
         "the page showed 6 comments; the first 5 are kept (--replies 5)" in n for n in record["unreadable"]
     )
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert "tiktok: 6 comment(s) shown after 1 scroll(s) of the comment panel" in notes, notes
     assert "tiktok: opened the replies of 2 comment(s)" in notes
     # The video's bytes are in the WARC, whole, and kept as a media artifact.
-    assert CLIP in _responses(row)[VIDEO]
+    assert CLIP in warc_responses(row)[VIDEO]
     assert any(a["role"] == "media" for a in row["artifacts"])
 
 
-def test_a_short_link_with_no_comments_asked_for(capture: Any, tiktok: Any) -> None:
+def test_a_short_link_with_no_comments_asked_for(capture: PlatformCapture, tiktok: LookAlike) -> None:
     code, row = capture("https://www.tiktok.com/t/ZTfixture01/", "--replies", "0")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["profile"] == "tiktok" and record["post_id"] == "7351234567890123456"
     assert record["replies"] == []
     # The page fetched its first comments by itself (the WARC has them); the record keeps none.
     assert any("the page showed 3 comments; none are kept (--replies 0)" in n for n in record["unreadable"])
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert "tiktok: no comments loaded (--replies 0)" in notes
 
 
-def test_an_account_page_is_a_channel(capture: Any) -> None:
+def test_an_account_page_is_a_channel(capture: PlatformCapture) -> None:
     code, row = capture("https://www.tiktok.com/@dity_dodomu_example")
     assert code == 0 and row["state"] == "complete", row
     assert row["post"]["page_state"] == "channel"
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["counts"]["followers"] == 21400
     assert [m["post_id"] for m in record["messages"]][-1] == "7351234567890123456"
 
@@ -180,7 +162,7 @@ def test_an_account_page_is_a_channel(capture: Any) -> None:
     ],
 )
 def test_deleted_and_login_walled_posts_are_partial_captures(
-    capture: Any, url: str, state: str, words: str
+    capture: PlatformCapture, url: str, state: str, words: str
 ) -> None:
     code, row = capture(url)
     assert code == 1 and row["state"] == "partial", row

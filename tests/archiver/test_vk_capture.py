@@ -12,10 +12,20 @@ from urllib.parse import parse_qs
 
 import pytest
 from PIL import Image
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    PlatformWeb,
+    Request,
+    artifact_json,
+    artifact_path,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -57,8 +67,7 @@ def _next_replies(request: Request) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def vk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+def vk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     image = (200, "image/jpeg", _jpeg((90, 90, 90)))
     routes: dict[tuple[str, str], Any] = {
         ("vk.com", "/wall-221155555_1234"): _page("post-live.html"),
@@ -80,37 +89,13 @@ def vk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy,
     }
     for (number, size), data in PHOTOS.items():
         routes[("sun9-74.userapi.com", PHOTO.format(number, size))] = (200, "image/jpeg", data)
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem, web
+    with serve(routes, tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, vk: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
-    proxy, ca, _web = vk
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "VK").exit_code == 0
-
-    def run(url: str, *extra: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "VK", "--proxy", proxy.url, "--ca-file", str(ca), "--json", *extra
-        )
-        return res.exit_code, res.json()[0]
-
-    return run
-
-
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
-
-
-def _responses(row: dict[str, Any]) -> dict[str, bytes]:
-    """Every response record in the capture's WARC: target URI -> payload."""
-    found: dict[str, bytes] = {}
-    with open(_artifact(row, "warc"), "rb") as fp:
-        for record in ArchiveIterator(fp):
-            if record.rec_type == "response":
-                found[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
-    return found
+def capture(vestige: Cli, vk: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, vk, "VK")
 
 
 def _reply_posts(web: PlatformWeb) -> int:
@@ -118,21 +103,21 @@ def _reply_posts(web: PlatformWeb) -> int:
 
 
 def test_post_with_text_author_time_photos_and_comments_up_to_n(
-    capture: Any, vk: tuple[RoutingProxy, Path, PlatformWeb]
+    capture: PlatformCapture, vk: LookAlike
 ) -> None:
-    web = vk[2]
+    web = vk.web
     before = _reply_posts(web)
     # The post's video plays from VK's player (no file URL): yt-dlp would be asked for it, and the look-alike
     # does not imitate VK's video API (test_media_download.py tests that path).
     code, row = capture(POST, "--replies", "4", "--no-media-download")
     assert code == 0 and row["state"] == "complete", row
     assert row["post"]["platform"] == "vk" and row["post"]["page_state"] == "post"
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["post_id"] == "-221155555_1234" and record["canonical_url"] == POST
     # "Показать полностью…" was clicked: the hidden rest of the text is in the record, the control is not.
     assert "упрощённой процедуре" in record["text"] and "Показать полностью" not in record["text"]
-    assert "упрощённой процедуре" in _artifact(row, "text").read_text()  # shown on the page, not hidden
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    assert "упрощённой процедуре" in artifact_path(row, "text").read_text()  # shown on the page, not hidden
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert notes == [
         "vk: opened 1 truncated text(s) ('Show more')",
         "vk: 6 comment(s) shown after 1 click(s) on 'Show next comments' (up to 4 asked for)",
@@ -147,12 +132,12 @@ def test_post_with_text_author_time_photos_and_comments_up_to_n(
     assert record["posted_at"] == "2023-10-05T06:12:40Z"
     assert record["counts"] == {"views": 12345, "likes": 1200, "shares": 56, "replies": 8}
     # The photos in their largest size: prepare loaded them, so their bytes are in the WARC.
-    responses = _responses(row)
+    responses = warc_responses(row)
     photos = [m for m in record["media"] if m["type"] == "image"]
     assert [m["width"] for m in photos] == [1280, 1280]
     for number, item in zip(("101", "102"), photos, strict=True):
         assert item["url"] == "https://sun9-74.userapi.com" + PHOTO.format(number, "1280x853")
-        assert responses[item["url"]] == PHOTOS[(number, "1280x853")]
+        assert responses[item["url"]][-1] == PHOTOS[(number, "1280x853")]
     # Comments: two on the page, one click on "Показать следующие комментарии" brought three more.
     assert _reply_posts(web) - before == 1
     replies = record["replies"]
@@ -162,33 +147,31 @@ def test_post_with_text_author_time_photos_and_comments_up_to_n(
     assert replies[3]["posted_at"] == "2023-10-05T10:12:40Z"
 
 
-def test_no_comments_are_loaded_with_replies_0(
-    capture: Any, vk: tuple[RoutingProxy, Path, PlatformWeb]
-) -> None:
-    web = vk[2]
+def test_no_comments_are_loaded_with_replies_0(capture: PlatformCapture, vk: LookAlike) -> None:
+    web = vk.web
     before = _reply_posts(web)
     code, row = capture(POST, "--replies", "0", "--no-media-download")
     assert code == 0, row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert _reply_posts(web) == before  # "Show next comments" was never clicked
     assert [r["post_id"] for r in record["replies"]] == ["-221155555_1240", "-221155555_1242"]
 
 
-def test_video_page_keeps_the_video_file(capture: Any) -> None:
+def test_video_page_keeps_the_video_file(capture: PlatformCapture) -> None:
     code, row = capture("https://vk.com/video-221155555_456239017")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     [video] = record["media"]
     assert video["url"] == VIDEO_FILE and video["duration_s"] == 45.0
     assert record["title"] == "Автобус с детьми прибыл в центр"
     assert record["posted_at"] == "2023-10-05T06:12:40Z"
-    assert _responses(row)[VIDEO_FILE] == CLIP
+    assert warc_responses(row)[VIDEO_FILE][-1] == CLIP
 
 
-def test_community_wall_is_a_channel_with_its_posts(capture: Any) -> None:
+def test_community_wall_is_a_channel_with_its_posts(capture: PlatformCapture) -> None:
     code, row = capture("https://vk.com/detsky_centr_example")
     assert code == 0 and row["post"]["page_state"] == "channel", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["author"]["handle"] == "@detsky_centr_example" and record["counts"]["subscribers"] == 8912
     assert [m["post_id"] for m in record["messages"]] == [
         "-221155555_1200",
@@ -205,12 +188,12 @@ def test_community_wall_is_a_channel_with_its_posts(capture: Any) -> None:
         ("https://vk.com/wall-221155555_1299", "deleted"),
     ],
 )
-def test_login_wall_and_deleted_post_are_partial(capture: Any, url: str, state: str) -> None:
+def test_login_wall_and_deleted_post_are_partial(capture: PlatformCapture, url: str, state: str) -> None:
     code, row = capture(url)
     assert code == 1 and row["state"] == "partial", row
     assert f"{state.replace('_', ' ')}: the page does not show the post" in row["reason"]
     assert row["post"]["page_state"] == state
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["post_id"] == url.rsplit("wall", 1)[1] and record["unreadable"][0].startswith(
         "page: VK shows"
     )

@@ -16,10 +16,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    PlatformWeb,
+    Request,
+    artifact_json,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -64,8 +73,7 @@ def _tweet_detail(request: Request) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def x_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWeb, RoutingProxy, Path]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
+def x_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     routes: dict[tuple[str, str], Any] = {
         ("x.com", urlsplit(STATUS).path): _page("status.html"),
         ("x.com", urlsplit(DELETED).path): _page("deleted.html"),
@@ -85,39 +93,13 @@ def x_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformWe
         ),
         **{("pbs.twimg.com", path): (200, "image/jpeg", body) for path, body in PHOTOS.items()},
     }
-    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-        yield web, proxy, pki.ca_pem
+    with serve(routes, tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, x_web: tuple[PlatformWeb, RoutingProxy, Path]) -> Any:
-    _web, proxy, ca = x_web
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "XP").exit_code == 0
-
-    def run(url: str, *more: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "XP", "--proxy", proxy.url, "--ca-file", str(ca), "--json", *more
-        )
-        return res.exit_code, res.json()[0]
-
-    return run
-
-
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    path = next(a["path"] for a in row["artifacts"] if a["role"] == "post")
-    return json.loads(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _responses(row: dict[str, Any]) -> dict[str, bytes]:
-    """Every response record in the capture's WARC: target URI -> body."""
-    path = next(a["path"] for a in row["artifacts"] if a["role"] == "warc")
-    with open(path, "rb") as fp:
-        return {
-            r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
-            for r in ArchiveIterator(fp)
-            if r.rec_type == "response"
-        }
+def capture(vestige: Cli, x_web: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, x_web, "XP")
 
 
 def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
@@ -125,10 +107,8 @@ def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
     return [json.loads(parse_qs(urlsplit(p).query)["variables"][0])["cursor"] for p in asked]
 
 
-def test_a_post_with_replies_loaded_on_demand(
-    capture: Any, x_web: tuple[PlatformWeb, RoutingProxy, Path]
-) -> None:
-    web, proxy, _ca = x_web
+def test_a_post_with_replies_loaded_on_demand(capture: PlatformCapture, x_web: LookAlike) -> None:
+    web, proxy, _pki = x_web
     since = len(web.requests)
     code, row = capture(STATUS, "--replies", "3")
     assert code == 0 and row["state"] == "complete", row
@@ -138,7 +118,7 @@ def test_a_post_with_replies_loaded_on_demand(
         "video.twimg.com",
         "abs.twimg.com",
     }
-    record = _record(row)
+    record = post_record(row)
     assert record["platform"] == "x" and record["profile"] == "x" and record["page_state"] == "post"
     assert record["post_id"] == "1769012345678901234" and record["canonical_url"] == STATUS
     assert record["author"]["handle"] == "@detsky_centr_ex"
@@ -161,30 +141,32 @@ def test_a_post_with_replies_loaded_on_demand(
     assert not any(n.startswith("text:") for n in long_reply["unreadable"])
     assert replies[3]["media"][0]["url"] == VIDEO and replies[3]["media"][0]["type"] == "video"
     # The media are in the WARC, byte for byte: photos the browser showed, the video saved whole.
-    stored = _responses(row)
+    stored = warc_responses(row)
     for media in record["media"]:
-        assert stored[media["url"]] == PHOTOS[urlsplit(media["url"]).path]
-    assert stored[VIDEO] == CLIP
+        assert stored[media["url"]][-1] == PHOTOS[urlsplit(media["url"]).path]
+    assert stored[VIDEO][-1] == CLIP
     assert any(a["role"] == "media" for a in row["artifacts"])
-    provenance = next(a["path"] for a in row["artifacts"] if a["role"] == "provenance")
-    notes = json.loads(Path(provenance).read_text())["profile"]["notes"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert any("4 replies show below the post after 1" in n for n in notes)
 
 
 def test_replies_zero_loads_none_and_more_loads_every_page(
-    capture: Any, x_web: tuple[PlatformWeb, RoutingProxy, Path]
+    capture: PlatformCapture, x_web: LookAlike
 ) -> None:
-    web = x_web[0]
+    web = x_web.web
     since = len(web.requests)
     code, row = capture(STATUS, "--replies", "0")
     assert code == 0, row
-    assert [r["post_id"] for r in _record(row)["replies"]] == ["1769012345678902001", "1769012345678902002"]
+    assert [r["post_id"] for r in post_record(row)["replies"]] == [
+        "1769012345678902001",
+        "1769012345678902002",
+    ]
     assert _cursors_asked(web, since) == []
     since = len(web.requests)
     code, row = capture(STATUS, "--replies", "50")
     assert code == 0, row
     assert _cursors_asked(web, since) == ["FixtureCursorMore", "FixtureCursorSpam"]
-    replies = _record(row)["replies"]
+    replies = post_record(row)["replies"]
     assert len(replies) == 5 and replies[-1]["author"]["handle"] == "@patriot_2024ru"
     assert "@weather_ex" not in json.dumps(replies)  # "Discover more" is not the conversation
 
@@ -197,18 +179,18 @@ def test_replies_zero_loads_none_and_more_loads_every_page(
     ],
 )
 def test_what_x_shows_instead_of_the_post_is_a_partial_capture(
-    capture: Any, url: str, state: str, words: str
+    capture: PlatformCapture, url: str, state: str, words: str
 ) -> None:
     code, row = capture(url, "--replies", "0")
     assert code == 1 and row["state"] == "partial", row
     assert f"{state.replace('_', ' ')}: the page does not show the post" in row["reason"]
-    record = _record(row)
+    record = post_record(row)
     assert record["page_state"] == state and record["post_id"] == urlsplit(url).path.rsplit("/", 1)[1]
     assert record["text"] is None and record["replies"] == []
     assert any(words in n for n in record["unreadable"])
 
 
-def test_a_page_the_profile_does_not_recognise_is_not_taken_for_the_post(capture: Any) -> None:
+def test_a_page_the_profile_does_not_recognise_is_not_taken_for_the_post(capture: PlatformCapture) -> None:
     code, row = capture(UNRECOGNISED, "--replies", "0")
     assert code == 1 and row["state"] == "partial", row
     assert "the x profile found no post or listing on the page" in row["reason"]

@@ -11,10 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import Cli
-from tests.support.platforms import PlatformWeb, Request, RoutingProxy, make_platform_pki
+from tests.support.platforms import (
+    LookAlike,
+    PlatformCapture,
+    Request,
+    artifact_json,
+    platform_capture,
+    post_record,
+    serve,
+    warc_responses,
+)
 from tests.support.web import CLIP
 
 pytestmark = pytest.mark.slow
@@ -63,46 +71,20 @@ def routes() -> dict[tuple[str, str], Any]:
 
 
 @pytest.fixture(scope="module")
-def youtube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RoutingProxy, Path, PlatformWeb]]:
-    pki = make_platform_pki(tmp_path_factory.mktemp("pki"))
-    with PlatformWeb(pki, routes()) as web, RoutingProxy(web.port) as proxy:
-        yield proxy, pki.ca_pem, web
+def youtube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
+    with serve(routes(), tmp_path_factory.mktemp("pki")) as look_alike:
+        yield look_alike
 
 
 @pytest.fixture
-def capture(vestige: Cli, youtube: tuple[RoutingProxy, Path, PlatformWeb]) -> Any:
-    proxy, ca, _web = youtube
-    assert vestige("init", "--operator", "OSINT Analyst").exit_code == 0
-    assert vestige("case", "create", "YT").exit_code == 0
-
-    def run(url: str, *more: str) -> tuple[int, dict[str, Any]]:
-        res = vestige(
-            "capture", url, "--case", "YT", "--proxy", proxy.url, "--ca-file", str(ca), "--json",
-            "--no-media-download", *more,
-        )  # fmt: skip
-        return res.exit_code, res.json()[0]
-
-    return run
+def capture(vestige: Cli, youtube: LookAlike) -> PlatformCapture:
+    return platform_capture(vestige, youtube, "YT", "--no-media-download")
 
 
-def _artifact(row: dict[str, Any], role: str) -> Path:
-    return Path(next(a["path"] for a in row["artifacts"] if a["role"] == role))
-
-
-def _responses(row: dict[str, Any]) -> dict[str, list[bytes]]:
-    found: dict[str, list[bytes]] = {}
-    with open(_artifact(row, "warc"), "rb") as fp:
-        for record in ArchiveIterator(fp):
-            if record.rec_type == "response":
-                uri = record.rec_headers.get_header("WARC-Target-URI")
-                found.setdefault(uri, []).append(record.content_stream().read())
-    return found
-
-
-def test_a_video_with_its_comments_and_their_replies(capture: Any) -> None:
+def test_a_video_with_its_comments_and_their_replies(capture: PlatformCapture) -> None:
     code, row = capture(WATCH, "--replies", "3")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["profile"] == "youtube" and record["page_state"] == "post"
     assert record["post_id"] == "Vx7kQ2mZp9A" and record["canonical_url"] == WATCH
     assert record["title"] == "Марійка вдома: як 12-річну дівчинку повернули з Криму"
@@ -136,19 +118,19 @@ def test_a_video_with_its_comments_and_their_replies(capture: Any) -> None:
     ]
     assert second["edited"] is True and second["posted_at_raw"] == "8 months ago"
     assert third["text"].startswith("Мою племінницю теж вивезли у 2022")
-    notes = json.loads(_artifact(row, "provenance").read_text())["profile"]["notes"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert "youtube: opened the description ('...more')" in notes, notes
     assert any(re.match(r"youtube: 4 comment thread\(s\) shown after [12] scroll", n) for n in notes), notes
     assert "youtube: opened the replies of 1 thread(s)" in notes
     # The video's bytes are in the WARC, whole, and kept as a media artifact.
-    assert CLIP in _responses(row)[VIDEO]
+    assert CLIP in warc_responses(row)[VIDEO]
     assert any(a["role"] == "media" for a in row["artifacts"])
 
 
-def test_a_short_link_with_no_comments_asked_for(capture: Any) -> None:
+def test_a_short_link_with_no_comments_asked_for(capture: PlatformCapture) -> None:
     code, row = capture("https://youtu.be/Vx7kQ2mZp9A", "--replies", "0")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["profile"] == "youtube" and record["post_id"] == "Vx7kQ2mZp9A"
     assert record["replies"] == []
     # The page loaded its first comments by itself when they came into view; the record keeps none.
@@ -158,10 +140,10 @@ def test_a_short_link_with_no_comments_asked_for(capture: Any) -> None:
     )
 
 
-def test_a_channel_page(capture: Any) -> None:
+def test_a_channel_page(capture: PlatformCapture) -> None:
     code, row = capture("https://www.youtube.com/@dity_dodomu_example/videos")
     assert code == 0 and row["state"] == "complete", row
-    record = json.loads(_artifact(row, "post").read_text())
+    record = post_record(row)
     assert record["page_state"] == "channel" and record["counts"]["subscribers"] == 10500
     assert [m["post_id"] for m in record["messages"]] == ["Zq9Fixture3", "Kp2Fixture8", "Vx7kQ2mZp9A"]
 
@@ -174,7 +156,7 @@ def test_a_channel_page(capture: Any) -> None:
     ],
 )
 def test_deleted_and_private_videos_are_partial_captures(
-    capture: Any, url: str, state: str, words: str
+    capture: PlatformCapture, url: str, state: str, words: str
 ) -> None:
     code, row = capture(url)
     assert code == 1 and row["state"] == "partial", row

@@ -4,24 +4,36 @@ A test CA issues one certificate naming the platforms' hosts; an HTTPS server on
 all of them from fixture files (chosen by the Host header and the path); a small CONNECT proxy routes
 every tunnel to that server. A capture is pointed at the proxy with ``--proxy`` and trusts the CA with
 ``--ca-file``, so profile selection, SNI and certificate validation see the real host names.
+
+``serve`` starts the three together; ``platform_capture`` makes an archive and case and runs captures
+against them; ``artifact_path``, ``post_record`` and ``warc_responses`` read what a capture kept.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.server
+import importlib.util
+import json
 import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cryptography import x509
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.web import issue_server_cert, make_ca, write_pem
+
+if TYPE_CHECKING:
+    from tests.conftest import Cli, Result
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "platforms"
 
 # The first name is the certificate's subject; every one is a subjectAltName (wildcards included).
 HOSTS = (
@@ -266,3 +278,101 @@ def _pipe(a: socket.socket, b: socket.socket) -> None:
     t.start()
     one_way(a, b)
     t.join(30)
+
+
+class LookAlike(NamedTuple):
+    """A running look-alike web: its server, the proxy that reaches it, and the certificates it serves."""
+
+    web: PlatformWeb
+    proxy: RoutingProxy
+    pki: PlatformPki
+
+    @property
+    def ca(self) -> Path:
+        return self.pki.ca_pem
+
+
+@contextlib.contextmanager
+def serve(
+    routes: Mapping[tuple[str, str], Answer], directory: Path, hosts: tuple[str, ...] = HOSTS
+) -> Iterator[LookAlike]:
+    """Serve ``routes`` under ``hosts``' real names, with a CA and certificate made in ``directory``."""
+    pki = make_platform_pki(directory, hosts)
+    with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
+        yield LookAlike(web, proxy, pki)
+
+
+def load_site(platform: str) -> ModuleType:
+    """A look-alike written as a module, ``tests/assets/platforms/<platform>/site.py``."""
+    spec = importlib.util.spec_from_file_location(f"{platform}_site", ASSETS / platform / "site.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class PlatformCapture:
+    """``vestige capture URL`` through a look-alike's proxy, trusting its CA, into ``case``, as JSON.
+
+    ``fixed`` are options every capture gets; a call adds its own after them.
+    """
+
+    def __init__(self, vestige: Cli, look_alike: LookAlike, case: str, *fixed: str) -> None:
+        self.vestige = vestige
+        self.options = ("--case", case, "--proxy", look_alike.proxy.url, "--ca-file", str(look_alike.ca))
+        self.fixed = fixed
+
+    def result(self, url: str, *more: str) -> Result:
+        return self.vestige("capture", url, *self.options, "--json", *self.fixed, *more)
+
+    def __call__(self, url: str, *more: str) -> tuple[int, dict[str, Any]]:
+        """The exit code and the first row of the JSON."""
+        res = self.result(url, *more)
+        return res.exit_code, res.json()[0]
+
+
+def platform_capture(
+    vestige: Cli, look_alike: LookAlike, case: str, *fixed: str, operator: str = "OSINT Analyst"
+) -> PlatformCapture:
+    """A new archive with the case ``case`` in it, and captures into it through ``look_alike``."""
+    assert vestige("init", "--operator", operator).exit_code == 0
+    assert vestige("case", "create", case).exit_code == 0
+    return PlatformCapture(vestige, look_alike, case, *fixed)
+
+
+def artifact_paths(row: dict[str, Any], role: str) -> list[Path]:
+    """Every artifact of ``role`` in a capture's JSON row."""
+    return [Path(a["path"]) for a in row["artifacts"] if a["role"] == role]
+
+
+def artifact_path(row: dict[str, Any], role: str) -> Path:
+    """The (first) artifact of ``role``."""
+    return artifact_paths(row, role)[0]
+
+
+def artifact_json(row: dict[str, Any], role: str) -> dict[str, Any]:
+    """A JSON artifact (``post``, ``provenance``), parsed."""
+    return json.loads(artifact_path(row, role).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def post_record(row: dict[str, Any]) -> dict[str, Any]:
+    """The post record the platform profile read."""
+    return artifact_json(row, "post")
+
+
+def warc_records(row: dict[str, Any], rec_type: str) -> list[tuple[str, bytes]]:
+    """(target URI, payload) of every record of ``rec_type`` in the capture's WARC, in order."""
+    with open(artifact_path(row, "warc"), "rb") as fp:
+        return [
+            (r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+            for r in ArchiveIterator(fp)
+            if r.rec_type == rec_type
+        ]
+
+
+def warc_responses(row: dict[str, Any]) -> dict[str, list[bytes]]:
+    """Target URI -> the body of every response to it, in the order recorded (a URI fetched twice has two)."""
+    found: dict[str, list[bytes]] = {}
+    for uri, body in warc_records(row, "response"):
+        found.setdefault(uri, []).append(body)
+    return found

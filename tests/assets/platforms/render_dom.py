@@ -12,18 +12,16 @@ itself. The saved files are the fixtures of tests/archiver/test_profile_<platfor
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from tests.support.platforms import PlatformWeb, RoutingProxy, make_platform_pki  # noqa: E402
+from tests.support.platforms import load_site, serve  # noqa: E402
 from tests.support.web import CLIP  # noqa: E402
 from vestige.archiver.browser import find_chromium, launch_args  # noqa: E402
 from vestige.archiver.profiles.base import Profile  # noqa: E402
@@ -39,41 +37,34 @@ PROFILES: dict[str, type[Profile]] = {
 }
 
 
-def load_site(platform: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"{platform}_site", HERE / platform / "site.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 async def render(platform: str) -> None:
     site = load_site(platform)
-    with tempfile.TemporaryDirectory() as tmp:
-        pki = make_platform_pki(Path(tmp))
-        with PlatformWeb(pki, site.routes(site.jpeg_bytes(), CLIP)) as web, RoutingProxy(web.port) as proxy:
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(executable_path=find_chromium(pw), args=launch_args([]))
-                for url, name, replies, profile in site.RENDERED:
-                    # In UTC and English, so that the times the apps show are the same on every machine.
-                    context = await browser.new_context(
-                        proxy={"server": proxy.url},
-                        ignore_https_errors=True,
-                        timezone_id="UTC",
-                        locale="en-US",
-                    )
-                    page = await context.new_page()
-                    await page.goto(url, wait_until="load")
-                    notes = []
-                    if profile in PROFILES:
-                        notes = await PROFILES[profile]().prepare(page, 20, replies=replies)
-                        await page.wait_for_timeout(500)
-                    else:  # "none": as the page renders by itself, nothing opened or loaded
-                        await page.wait_for_timeout(2000)
-                    (HERE / platform / name).write_text(await page.content(), encoding="utf-8")
-                    print(f"{name}: {url} ({'; '.join(notes)})")
-                    await context.close()
-                await browser.close()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(site.routes(site.jpeg_bytes(), CLIP), Path(tmp)) as look_alike,
+    ):
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=find_chromium(pw), args=launch_args([]))
+            for url, name, replies, profile in site.RENDERED:
+                # In UTC and English, so that the times the apps show are the same on every machine.
+                context = await browser.new_context(
+                    proxy={"server": look_alike.proxy.url},
+                    ignore_https_errors=True,
+                    timezone_id="UTC",
+                    locale="en-US",
+                )
+                page = await context.new_page()
+                await page.goto(url, wait_until="load")
+                notes = []
+                if profile in PROFILES:
+                    notes = await PROFILES[profile]().prepare(page, 20, replies=replies)
+                    await page.wait_for_timeout(500)
+                else:  # "none": as the page renders by itself, nothing opened or loaded
+                    await page.wait_for_timeout(2000)
+                (HERE / platform / name).write_text(await page.content(), encoding="utf-8")
+                print(f"{name}: {url} ({'; '.join(notes)})")
+                await context.close()
+            await browser.close()
 
 
 if __name__ == "__main__":

@@ -35,26 +35,22 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.conftest import Cli
-    from tests.support.platforms import PlatformWeb, RoutingProxy, make_platform_pki
+    from tests.support.platforms import PlatformCapture, artifact_path, serve
 
     routes = importlib.import_module(f"tests.archiver.{args.module}").routes()
     with tempfile.TemporaryDirectory() as scratch:
-        pki = make_platform_pki(Path(scratch) / "pki")
         vestige = Cli(Path(scratch) / "archive")
         if vestige("init", "--operator", "Fixture Maker").exit_code != 0:
             print("save_dom: vestige init failed", file=sys.stderr)
             return 1
-        with PlatformWeb(pki, routes) as web, RoutingProxy(web.port) as proxy:
-            res = vestige(
-                "capture", args.url, "--case", "FIXTURES", "--create-case", "--proxy", proxy.url,
-                "--ca-file", str(pki.ca_pem), "--json", "--no-media-download", *args.more,
-            )  # fmt: skip
+        with serve(routes, Path(scratch) / "pki") as look_alike:
+            capture = PlatformCapture(vestige, look_alike, "FIXTURES", "--create-case", "--no-media-download")
+            res = capture.result(args.url, *args.more)
         row = res.json()[0]
         if row["state"] != "complete":
             print(f"save_dom: the capture is {row['state']}: {row.get('reason')}", file=sys.stderr)
             return 1
-        dom = next(a["path"] for a in row["artifacts"] if a["role"] == "dom")
-        shutil.copyfile(dom, args.out)
+        shutil.copyfile(artifact_path(row, "dom"), args.out)
     print(f"saved {args.out} ({args.out.stat().st_size:,} bytes)")
     return 0
 
