@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
 from vestige.archiver.profiles.post import MAX_MESSAGES, MAX_REPLIES
-from vestige.archiver.profiles.readings import unix_to_utc
+from vestige.archiver.profiles.readings import unix_time as unix_to_utc
 from vestige.archiver.profiles.vk import vk_target
 from vestige.archiver.profiles.vk_post import photo_files
 

@@ -53,6 +53,7 @@ from .draft import PostDraft, make_author, make_ref
 from .html import Document, attr, node_text, parse_html
 from .page_steps import click_all, count, load_more
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
+from .wording import page_text, phrase_in
 
 HOSTS = frozenset(("bsky.app", "www.bsky.app"))
 SHORT_HOSTS = frozenset(("go.bsky.app",))
@@ -205,13 +206,7 @@ def _meta(doc: Document, key: str) -> str | None:
 
 
 def _shown_state(doc: Document) -> tuple[PageState | None, str]:
-    body = doc.tree.body
-    shown = node_text(body, 20_000) if body is not None else ""
-    for state, words in _STATES:
-        for w in words:
-            if w in shown:
-                return state, w
-    return None, ""
+    return phrase_in(page_text(doc.tree.body), _STATES) or (None, "")
 
 
 def _instead(

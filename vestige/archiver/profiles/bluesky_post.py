@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
-from .html import MAX_DEPTH, Document, attr, node_text
+from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_TEXT, PostRecord, Ref
 
 PLATFORM = "bluesky"
@@ -88,13 +88,12 @@ def did_in(url: str | None) -> str | None:
 
 def in_quote(node: LexborNode, item: LexborNode) -> bool:
     """Whether ``node`` lies inside a quoted post's card within ``item``."""
-    current, steps = node.parent, 0
-    while current is not None and current != item and steps < MAX_DEPTH * 2:
-        label = attr(current, "aria-label", 200) or attr(current, "title", 200) or ""
-        if label.startswith("Post by ") and (current.tag != "a" or post_path(attr(current, "href"))):
-            return True
-        current, steps = current.parent, steps + 1
-    return False
+
+    def card(a: LexborNode) -> bool:
+        label = attr(a, "aria-label", 200) or attr(a, "title", 200) or ""
+        return label.startswith("Post by ") and (a.tag != "a" or post_path(attr(a, "href")) is not None)
+
+    return ancestor(node, card, item) is not None
 
 
 def own_link(item: LexborNode) -> LexborNode | None:

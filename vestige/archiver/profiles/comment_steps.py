@@ -13,14 +13,13 @@ clicked) and ``extract`` keeps the first N comments of the saved DOM, saying how
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from .base import Budget
 from .draft import PostDraft
 from .html import Document, attr
-from .page_steps import count
+from .page_steps import count, wait_for_more
 from .post import MAX_REPLIES
 
 T = TypeVar("T")
@@ -96,11 +95,7 @@ async def scroll_for_more(
         elif shown > 0 or scrolls > 0:
             break
         before = shown
-        loop = asyncio.get_running_loop()
-        stop = loop.time() + min(wait_s, budget.left())
-        while shown <= before and loop.time() < stop:
-            await asyncio.sleep(0.1)
-            shown = await count(page, budget, items)
+        shown = await wait_for_more(page, budget, items, before, wait_s)
         if shown <= before:
             break
     return shown, scrolls

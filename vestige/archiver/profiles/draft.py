@@ -3,7 +3,10 @@ came from; what cannot be read is noted. ``build()`` makes the frozen ``PostReco
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .post import (
     MAX_COUNTS,
@@ -65,6 +68,12 @@ class PostDraft:
     def source(self, name: str, where: str) -> None:
         if len(self.sources) < MAX_COUNTS * 3:
             self.sources[name] = clean_line(where, MAX_LINE) or "?"
+
+    def add_source(self, name: str, where: str) -> None:
+        """Say that ``name`` was also read from ``where``: "<before>; <where>". If ``where`` is already
+        said, it replaces what was said before."""
+        before = self.sources.get(name)
+        self.source(name, f"{before}; {where}" if before and where not in before else where)
 
     def set_line(self, name: str, value: str | None, where: str, limit: int = MAX_LINE) -> bool:
         """Set a one-line field (post_id, title, language, canonical_url) if ``value`` has any text."""
@@ -164,6 +173,15 @@ class PostDraft:
             sources=dict(self.sources),
             unreadable=tuple(self.notes),
         )
+
+
+def with_notes(
+    record: PostRecord, notes: Sequence[str], *, after: bool = False, **changes: Any
+) -> PostRecord:
+    """``record`` with ``notes`` before its own unreadable notes (``after``: after them), each once, at most
+    ``MAX_NOTES``; and with ``changes`` to other fields."""
+    both = (*record.unreadable, *notes) if after else (*notes, *record.unreadable)
+    return dataclasses.replace(record, unreadable=tuple(dict.fromkeys(both))[:MAX_NOTES], **changes)
 
 
 def make_author(

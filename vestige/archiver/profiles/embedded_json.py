@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -133,13 +132,17 @@ def obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def as_str(value: Any) -> str | None:
-    """A string or a whole number as text; None for anything else (a bool, a dict, an empty string)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
+def as_text(value: Any) -> str | None:
+    """A string with something in it; None for anything else (a number too, an empty string)."""
     return value if isinstance(value, str) and value.strip() else None
+
+
+def as_str(value: Any) -> str | None:
+    """A string or a whole number as text (an id); None for anything else (a bool, a dict, an empty
+    string)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return as_text(value)
 
 
 def as_int(value: Any) -> int | None:
@@ -183,12 +186,3 @@ def runs_text(value: Any, limit: int = 200_000) -> str | None:
         )
         return text[:limit] or None
     return None
-
-
-def unix_to_utc(value: Any) -> str | None:
-    """A Unix time in seconds (1710490937 or "1710490937") as UTC ISO 8601; None when it is not one, or
-    falls outside 1970-3000."""
-    seconds = as_int(value)
-    if seconds is None or not 0 < seconds < 32_503_680_000:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -19,16 +19,15 @@ Facebook's own data for the page (``facebook_relay``) is read first, the rendere
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from . import page_steps, reply_steps
+from . import page_steps
 from .base import DEFAULT_REPLIES, Budget, Frame, Profile
-from .draft import PostDraft
+from .draft import PostDraft, with_notes
 from .facebook_comments import PROFILE_VERSION, new_draft
 from .facebook_links import POST_LINK, clean_url
 from .facebook_pages import og, read_page, read_photo, read_video, shows_video
@@ -37,7 +36,7 @@ from .facebook_relay import Relay, find_story, read_relay
 from .facebook_states import facebook_state
 from .html import Document, parse_html
 from .meta import Meta, read_meta
-from .post import MAX_NOTES, PostRecord
+from .post import PostRecord
 
 HOSTS = frozenset(
     (
@@ -165,11 +164,11 @@ class FacebookProfile(Profile):
         budget = Budget(deadline_s)
         notes: list[str] = []
         buttons = ", ".join(f"{scope} [role='button']" for scope in MESSAGE.split(", "))
-        if await reply_steps.mark_controls(page, budget, buttons, SEE_MORE_WORDS, "see-more"):
-            opened = await page_steps.click_all(page, budget, reply_steps.marked("see-more"))
+        if await page_steps.mark_controls(page, budget, buttons, SEE_MORE_WORDS, "see-more"):
+            opened = await page_steps.click_all(page, budget, page_steps.marked("see-more"))
             notes.append(f"facebook: opened {opened} truncated text(s) ('See more')")
         if target.kind != "page" and replies > 0:
-            shown, clicks = await reply_steps.load_replies(
+            shown, clicks = await page_steps.load_replies(
                 page, budget, items=COMMENTS, more="[role='button']", want=replies, words=MORE_COMMENTS_WORDS
             )
             notes.append(
@@ -194,8 +193,7 @@ class FacebookProfile(Profile):
         else:
             found = _post(doc, target, relay, meta)
         record = found or _not_shown(doc, target, meta)
-        merged_notes = tuple(dict.fromkeys((*notes, *record.unreadable)))[:MAX_NOTES]
-        return dataclasses.replace(record, unreadable=merged_notes)
+        return with_notes(record, notes)
 
 
 # ---------------------------------------------------------------- a post

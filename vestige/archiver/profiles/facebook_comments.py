@@ -16,9 +16,10 @@ import re
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_ref
+from .embedded_json import as_str, as_text, dig
 from .facebook_links import POST_LINK, clean_url, comment_id, fb_handle, fb_link, profile_url
-from .facebook_relay import Relay, ident, number, text
-from .html import Document, attr, node_text
+from .facebook_relay import Relay, number
+from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, PostRecord, Ref
 from .readings import set_shown_time, set_unix_time
 
@@ -39,14 +40,7 @@ def is_comment(node: LexborNode) -> bool:
 
 
 def in_comment(node: LexborNode, stop: LexborNode | None = None) -> bool:
-    current = node.parent
-    steps = 0
-    while current is not None and current != stop and steps < 1000:
-        if is_comment(current):
-            return True
-        current = current.parent
-        steps += 1
-    return False
+    return ancestor(node, is_comment, stop, limit=1000) is not None
 
 
 def top_comments(root: LexborNode) -> list[LexborNode]:
@@ -61,12 +55,8 @@ def top_comments(root: LexborNode) -> list[LexborNode]:
 
 def _replies_to(comment: LexborNode) -> list[LexborNode]:
     """The "Reply by" articles in the same list item as ``comment`` (Facebook nests the thread there)."""
-    item = comment.parent
-    steps = 0
-    while item is not None and item.tag != "li" and steps < 8:
-        item = item.parent
-        steps += 1
-    if item is None or item.tag != "li":
+    item = ancestor(comment, lambda a: a.tag == "li", limit=9)
+    if item is None:
         return []
     return [
         a
@@ -87,14 +77,14 @@ def read_comment(node: LexborNode, doc: Document, relay: Relay, depth: int) -> P
     draft.set_line("post_id", legacy, "?comment_id= / reply_comment_id= in its links")
     draft.set_line("canonical_url", clean_url(href), "the link with its time", 8000)
     if data is not None:
-        draft.set_line("canonical_url", clean_url(text(data.get("url"))), "relay Comment.url", 8000)
+        draft.set_line("canonical_url", clean_url(as_text(data.get("url"))), "relay Comment.url", 8000)
     author = data.get("author") if data is not None else None
     url = profile_url(doc.absolute(attr(author_link, "href")))
     name = node_text(author_link, MAX_LINE) or None
     if isinstance(author, dict):
-        url = text(author.get("url")) or url
+        url = as_text(author.get("url")) or url
         draft.author = make_author(
-            text(author.get("name")) or name, fb_handle(url), ident(author.get("id")), url
+            as_text(author.get("name")) or name, fb_handle(url), as_str(author.get("id")), url
         )
         draft.source("author", "relay Comment.author")
     else:
@@ -118,16 +108,14 @@ def read_comment(node: LexborNode, doc: Document, relay: Relay, depth: int) -> P
             "the link with its time (its words)",
             "Facebook shows only how long ago",
         )
-    body = data.get("body") if data is not None else None
-    if not (isinstance(body, dict) and draft.set_text(text(body.get("text")), "relay Comment.body.text")):
+    if not draft.set_text(as_text(dig(data, "body", "text")), "relay Comment.body.text"):
         draft.set_text(_comment_words(node), "div[dir=auto] in the comment")
     for b in node.css('div[dir="auto"] a[href]')[:100]:
         if not in_comment(b, node):
             draft.add_link(fb_link(doc, attr(b, "href")))
-    feedback = data.get("feedback") if data is not None else None
-    reactors = feedback.get("reactors") if isinstance(feedback, dict) else None
-    if isinstance(reactors, dict) and number(reactors.get("count")) is not None:
-        draft.set_count("reactions", str(reactors["count"]), "relay Comment.feedback.reactors.count")
+    reactions = number(dig(data, "feedback", "reactors", "count"))
+    if reactions is not None:
+        draft.set_count("reactions", str(reactions), "relay Comment.feedback.reactors.count")
     if depth < 2:
         parent = draft.build()
         for reply in _replies_to(node)[:MAX_REPLIES]:

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from .draft import PostDraft, make_author, make_media
+from .embedded_json import as_str, as_text, dig, obj
 from .facebook_comments import new_draft
 from .facebook_links import fb_handle
 from .facebook_post import post_root, read_post
@@ -22,11 +23,9 @@ from .facebook_relay import (
     Relay,
     StoryView,
     find_story,
-    ident,
     merged,
     number,
     story_media,
-    text,
     uri,
     video_file,
     video_seconds,
@@ -45,13 +44,13 @@ def og(meta: Meta, key: str) -> str | None:
 
 def _words(value: Any) -> str | None:
     """The text of a Facebook text object ({"text": ...})."""
-    return text(value.get("text")) if isinstance(value, dict) else None
+    return as_text(dig(value, "text"))
 
 
 def _owner(draft: PostDraft, owner: Any, where: str) -> None:
     if draft.author is None and isinstance(owner, dict):
-        url = text(owner.get("url"))
-        draft.author = make_author(text(owner.get("name")), fb_handle(url), ident(owner.get("id")), url)
+        url = as_text(owner.get("url"))
+        draft.author = make_author(as_text(owner.get("name")), fb_handle(url), as_str(owner.get("id")), url)
         draft.source("author", where)
 
 
@@ -64,7 +63,7 @@ def read_video(doc: Document, vid: str | None, relay: Relay, meta: Meta) -> Post
     page holds no video."""
     from_url = vid is not None
     copies = relay.videos.get(vid or "") or next((c for c in relay.videos.values() if video_file(c)[0]), [])
-    vid = vid or ident(merged(copies, "id"))
+    vid = vid or as_str(merged(copies, "id"))
     story = _story_with(relay, vid) if vid else None
     played = next((u for v in doc.css("video[src]") if (u := doc.absolute(attr(v, "src")))), None)
     if not copies and played is None and story is None:
@@ -73,7 +72,7 @@ def read_video(doc: Document, vid: str | None, relay: Relay, meta: Meta) -> Post
     draft.set_line("post_id", vid, "the URL" if from_url else "relay Video.id")
     if vid:
         draft.set_line("canonical_url", f"https://www.facebook.com/watch/?v={vid}", "the video's id")
-    title = _words(merged(copies, "title")) or text(merged(copies, "name"))
+    title = _words(merged(copies, "title")) or as_text(merged(copies, "name"))
     if not draft.set_line("title", title, "relay Video.title"):
         draft.set_line("title", og(meta, "og:title"), 'meta "og:title"')
     if draft.text is None:
@@ -96,7 +95,7 @@ def read_video(doc: Document, vid: str | None, relay: Relay, meta: Meta) -> Post
 def _story_with(relay: Relay, media_id: str) -> StoryView | None:
     for story_id, copies in list(relay.stories.items())[:200]:
         view = StoryView(story_id, copies)
-        if any(ident(m.get("id")) == media_id for m in story_media(view)):
+        if any(as_str(m.get("id")) == media_id for m in story_media(view)):
             return view
     return None
 
@@ -136,7 +135,7 @@ def read_photo(doc: Document, fbid: str, relay: Relay, meta: Meta) -> PostRecord
         where = "relay Photo.created_time"
         set_unix_time(draft, "posted_at", seconds, shown=None, declared_as="created_time", where=where)
     image = merged(copies, "image")
-    size = image if isinstance(image, dict) else {}
+    size = obj(image)
     url = uri(image) or doc.absolute(attr(shown, "src")) or og(meta, "og:image")
     width, height = number(size.get("width")) or None, number(size.get("height")) or None
     item = make_media(url, "image", width=width, height=height)
@@ -158,7 +157,7 @@ _FOLLOWERS = re.compile(
 def _page_stories(relay: Relay) -> list[StoryView]:
     """The stories the page lists: those with a time, less those only shared by another."""
     views = [StoryView(i, c) for i, c in list(relay.stories.items())[: MAX_MESSAGES * 4]]
-    shared = {ident(s.get("id")) for v in views if (s := v.shared()) is not None}
+    shared = {as_str(s.get("id")) for v in views if (s := v.shared()) is not None}
     return [v for v in views if v.id not in shared and v.first("creation_time") is not None]
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
+from .embedded_json import as_str, as_text
 from .facebook_comments import (
     in_comment,
     is_comment,
@@ -41,18 +42,16 @@ from .facebook_relay import (
     Relay,
     StoryView,
     actor,
-    ident,
     merged,
     message_text,
     number,
     story_media,
     story_url,
-    text,
     uri,
     video_file,
     video_seconds,
 )
-from .html import Document, attr, node_text, parse_html
+from .html import Document, ancestor, attr, node_text, parse_html
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, Media
 from .readings import set_shown_time, set_unix_time, unique
 
@@ -64,14 +63,7 @@ SEE_MORE = r"^(see more|see less|ещё|еще|свернуть|ще|більш�
 
 
 def _closest(node: LexborNode, role: str) -> LexborNode | None:
-    current = node.parent
-    steps = 0
-    while current is not None and steps < 1000:
-        if attr(current, "role") == role:
-            return current
-        current = current.parent
-        steps += 1
-    return None
+    return ancestor(node, lambda a: attr(a, "role") == role, limit=1000)
 
 
 def post_root(doc: Document) -> LexborNode | None:
@@ -106,12 +98,14 @@ def read_post(doc: Document, root: LexborNode | None, story: StoryView | None, r
 
 def _from_story(story: StoryView, doc: Document, draft: PostDraft, shown: str | None) -> None:
     where = "relay Story"
-    draft.set_line("post_id", ident(merged(story.copies, "post_id")), f"{where}.post_id")
+    draft.set_line("post_id", as_str(merged(story.copies, "post_id")), f"{where}.post_id")
     draft.set_line("canonical_url", clean_url(story_url(story)), f"{where}.url", 8000)
     creator = actor(story)
     if creator is not None:
-        url = text(creator.get("url")) or text(creator.get("profile_url"))
-        draft.author = make_author(text(creator.get("name")), fb_handle(url), ident(creator.get("id")), url)
+        url = as_text(creator.get("url")) or as_text(creator.get("profile_url"))
+        draft.author = make_author(
+            as_text(creator.get("name")), fb_handle(url), as_str(creator.get("id")), url
+        )
         draft.source("author", f"{where}.actors[0] (name, id, url)")
     set_unix_time(
         draft,
@@ -131,10 +125,10 @@ def _from_story(story: StoryView, doc: Document, draft: PostDraft, shown: str | 
     _story_counts(story, draft)
     shared = story.shared()
     if shared is not None:
-        sharer = StoryView(ident(shared.get("id")) or "", [shared])
+        sharer = StoryView(as_str(shared.get("id")) or "", [shared])
         who = actor(sharer)
         ref = make_ref(
-            clean_url(story_url(sharer)), text(who.get("name")) if who else None, message_text(sharer)
+            clean_url(story_url(sharer)), as_text(who.get("name")) if who else None, message_text(sharer)
         )
         if ref is not None:
             field = "quote_of" if draft.text else "forwarded_from"
@@ -222,12 +216,8 @@ def _from_element(root: LexborNode, doc: Document, draft: PostDraft, shown: tupl
         item = make_media(doc.absolute(attr(video, "src")), "video")
         if item is not None:
             draft.add_media(item)
-            draft.source("media", _joined(draft.sources.get("media"), "<video src>"))
+            draft.add_source("media", "<video src>")
     _element_counts(root, draft)
-
-
-def _joined(before: str | None, more: str) -> str:
-    return f"{before}; {more}" if before and more not in before else more
 
 
 def _time_link(root: LexborNode, doc: Document) -> tuple[str, str] | None:

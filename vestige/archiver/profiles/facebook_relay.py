@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .embedded_json import as_str, as_text, dig
 from .html import Document
 
 MAX_SCRIPTS = 300
@@ -93,7 +94,7 @@ def _index(data: Any, relay: Relay, walked: int) -> int:
 
 
 def _keep(node: Node, kind: str, relay: Relay) -> None:
-    key = ident(node.get("legacy_fbid")) if kind == "Comment" else ident(node.get("id"))
+    key = as_str(node.get("legacy_fbid")) if kind == "Comment" else as_str(node.get("id"))
     if key is None:
         return
     if kind == "Comment":
@@ -108,25 +109,13 @@ def _keep(node: Node, kind: str, relay: Relay) -> None:
         index[key] = [node]
 
 
-def text(value: Any) -> str | None:
-    """A string with something in it; None for anything else."""
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def ident(value: Any) -> str | None:
-    """An id: a string, or a whole number written as one; None for anything else."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return text(value)
-
-
 def number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def uri(value: Any) -> str | None:
     """The ``uri`` of an image object ({"uri": ..., "width": ..., "height": ...})."""
-    return text(value.get("uri")) if isinstance(value, dict) else None
+    return as_text(dig(value, "uri"))
 
 
 def merged(copies: list[Node], key: str) -> Any:
@@ -170,12 +159,8 @@ def _breadth_first(root: Node, key: str, story_id: str) -> Iterator[Any]:
             for name, child in list(value.items())[:500]:
                 if name == "attached_story" or not isinstance(child, dict | list):
                     continue
-                if isinstance(child, dict):
-                    kind = child.get("__typename")
-                    if kind == "Comment" or (
-                        kind == "Story" and ident(child.get("id")) not in (None, story_id)
-                    ):
-                        continue
+                if isinstance(child, dict) and _other_object(child, story_id):
+                    continue
                 queue.append(child)
         elif isinstance(value, list):
             queue.extend(value[:5000])
@@ -184,7 +169,7 @@ def _breadth_first(root: Node, key: str, story_id: str) -> Iterator[Any]:
 def _other_object(node: Node, story_id: str) -> bool:
     """A comment, or another story (a shared one, one in a list): not this story's own fields."""
     kind = node.get("__typename")
-    return kind == "Comment" or (kind == "Story" and ident(node.get("id")) not in (None, story_id))
+    return kind == "Comment" or (kind == "Story" and as_str(node.get("id")) not in (None, story_id))
 
 
 def find_story(relay: Relay, ids: tuple[str, ...]) -> StoryView | None:
@@ -202,11 +187,11 @@ def find_story(relay: Relay, ids: tuple[str, ...]) -> StoryView | None:
 
 
 def _names(view: StoryView, wanted: tuple[str, ...]) -> bool:
-    post_id = ident(merged(view.copies, "post_id"))
+    post_id = as_str(merged(view.copies, "post_id"))
     if post_id in wanted:
         return True
     for key in ("url", "wwwURL"):
-        url = text(merged(view.copies, key)) or ""
+        url = as_text(merged(view.copies, key)) or ""
         if any(w in url for w in wanted if len(w) > 5):
             return True
     return False
@@ -214,14 +199,14 @@ def _names(view: StoryView, wanted: tuple[str, ...]) -> bool:
 
 def message_text(view: StoryView) -> str | None:
     """The story's own words: its ``message.text`` (a TextWithEntities)."""
-    found = view.first("message", lambda v: isinstance(v, dict) and text(v.get("text")) is not None)
-    return text(found.get("text")) if isinstance(found, dict) else None
+    found = view.first("message", lambda v: as_text(dig(v, "text")) is not None)
+    return as_text(dig(found, "text"))
 
 
 def story_url(view: StoryView) -> str | None:
     for key in ("wwwURL", "url"):
         for value in view.values(key):
-            url = text(value)
+            url = as_text(value)
             if url and re.search(r"/posts/|/permalink|story_fbid=|/videos/|/reel/|pfbid", url):
                 return url
     return None
@@ -238,7 +223,7 @@ def story_media(view: StoryView) -> list[Node]:
     ids: set[str] = set()
     for media in view.values("media"):
         if isinstance(media, dict) and media.get("__typename") in ("Photo", "Video"):
-            key = ident(media.get("id")) or str(len(found))
+            key = as_str(media.get("id")) or str(len(found))
             if key not in ids and len(found) < 100:
                 ids.add(key)
                 found.append(media)
@@ -248,7 +233,7 @@ def story_media(view: StoryView) -> list[Node]:
 def video_file(copies: list[Node]) -> tuple[str | None, str | None]:
     """(the file a browser plays natively, where it was read) from a video's copies, the best first."""
     for key in ("browser_native_hd_url", "playable_url_quality_hd", "browser_native_sd_url", "playable_url"):
-        value = text(merged(copies, key))
+        value = as_text(merged(copies, key))
         if value and value.startswith("https://"):
             return value, key
     return None, None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .html import Document
 from .post import PageState
-from .readings import find_words, page_words, sentence_around
+from .readings import page_words
+from .wording import state_said
 
 _QUOTE = "[’']"
 _WORDINGS: tuple[tuple[PageState, tuple[str, ...]], ...] = (
@@ -77,11 +78,9 @@ _LOGIN_FORM = '#login_form, form[action*="/login"], form[action*="login.php"], i
 
 def facebook_state(doc: Document) -> tuple[PageState, str] | None:
     """Why the page holds no post, in Facebook's words: (state, what it said); None when nothing tells."""
-    words = page_words(doc)
-    for state, wordings in _WORDINGS:
-        found = find_words(words, wordings)
-        if found:
-            return state, sentence_around(words, found)
+    said = state_said(page_words(doc), _WORDINGS)
+    if said is not None:
+        return said
     if doc.first(_LOGIN_FORM) is not None:
         return "login_wall", "a login form, and no post"
     return None

@@ -8,6 +8,7 @@ over the tree is iterative and counted."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
@@ -208,13 +209,24 @@ def has_class(node: LexborNode, name: str) -> bool:
     return name in (node.attributes.get("class") or "").split()
 
 
-def inside(node: LexborNode, stop: LexborNode, classes: tuple[str, ...]) -> bool:
-    """Whether ``node`` has an ancestor (below ``stop``) with one of ``classes``."""
+def ancestor(
+    node: LexborNode,
+    test: Callable[[LexborNode], bool],
+    stop: LexborNode | None = None,
+    limit: int = MAX_DEPTH * 2,
+) -> LexborNode | None:
+    """The nearest ancestor of ``node`` that passes ``test``, looking up at most ``limit`` levels and not as
+    far as ``stop`` (the element being read: what is around it is not part of it)."""
     current = node.parent
     steps = 0
-    while current is not None and current != stop and steps < MAX_DEPTH * 2:
-        if any(has_class(current, c) for c in classes):
-            return True
+    while current is not None and (stop is None or current != stop) and steps < limit:
+        if test(current):
+            return current
         current = current.parent
         steps += 1
-    return False
+    return None
+
+
+def inside(node: LexborNode, stop: LexborNode, classes: tuple[str, ...]) -> bool:
+    """Whether ``node`` has an ancestor (below ``stop``) with one of ``classes``."""
+    return ancestor(node, lambda a: any(has_class(a, c) for c in classes), stop) is not None

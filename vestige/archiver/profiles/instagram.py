@@ -47,9 +47,8 @@ from .instagram_post import (
     user_author,
 )
 from .meta import read_meta
-from .page_steps import click_all, load_more
+from .page_steps import click_all, load_more, mark_labels, marked
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
-from .text_controls import control, mark_by_text
 from .wording import line_with, page_text
 
 HOSTS = frozenset(("instagram.com", "www.instagram.com", "m.instagram.com", "instagr.am", "www.instagr.am"))
@@ -133,8 +132,8 @@ class InstagramProfile(Profile):
         budget = Budget(deadline_s)
         notes: list[str] = []
         scope = 'article [role="button"], main [role="button"]'
-        if await mark_by_text(page, budget, scope, MORE_WORDS, "instagram-more", limit=5):
-            opened = await click_all(page, budget, control("instagram-more"), limit=5)
+        if await mark_labels(page, budget, scope, MORE_WORDS, "instagram-more", limit=5):
+            opened = await click_all(page, budget, marked("instagram-more"), limit=5)
             notes.append(f"instagram: opened {opened} text(s) cut short ('more')")
         if replies <= 0:
             return [*notes, "instagram: --replies 0: no more comments loaded"]

@@ -19,18 +19,20 @@ Every value is checked for its type before it is used; sizes and nesting are bou
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from .draft import PostDraft, make_author, make_media
+from .embedded_json import dig
 from .html import Document
 from .post import MAX_MEDIA, Media
+from .values import unix_to_utc
 
 WEB_INFO = "xdt_api__v1__media__shortcode__web_info"
 MAX_SCRIPTS = 200
 MAX_SCRIPT_CHARS = 5_000_000
 MAX_VALUES = 200_000  # values visited looking for the item
 MAX_NESTING = 60
+POST_TIMES = range(1_262_304_000, 4_102_444_801)  # 2010-01-01 to 2100-01-01, both included
 
 
 def find_media_item(doc: Document, shortcode: str | None, notes: list[str]) -> dict[str, Any] | None:
@@ -91,18 +93,9 @@ def number(value: Any) -> int | None:
     return None
 
 
-def _get(value: Any, *path: str) -> Any:
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
-
-
 def unix_time(value: Any) -> str | None:
     """UTC ISO 8601 of a Unix time in seconds, if it is one a post can have (2010 to 2100)."""
-    seconds = number(value)
-    if seconds is None or not 1_262_304_000 <= seconds <= 4_102_444_800:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return unix_to_utc(number(value), POST_TIMES)
 
 
 def fill_from_item(draft: PostDraft, item: dict[str, Any], shown_urls: set[str]) -> None:
@@ -115,11 +108,11 @@ def fill_from_item(draft: PostDraft, item: dict[str, Any], shown_urls: set[str])
     if code and draft.post_id is None:
         draft.set_line("post_id", code, f"{where}.code" + (f" (media pk {pk})" if pk else ""))
     user = item.get("user") if isinstance(item.get("user"), dict) else item.get("owner")
-    username = text(_get(user, "username"))
+    username = text(dig(user, "username"))
     if draft.author is None and user is not None:
-        user_id = number(_get(user, "pk")) or number(_get(user, "id"))
+        user_id = number(dig(user, "pk")) or number(dig(user, "id"))
         draft.author = make_author(
-            text(_get(user, "full_name")),
+            text(dig(user, "full_name")),
             f"@{username}" if username else None,
             str(user_id) if user_id is not None else None,
             f"https://www.instagram.com/{username}/" if username else None,
@@ -131,7 +124,7 @@ def fill_from_item(draft: PostDraft, item: dict[str, Any], shown_urls: set[str])
         draft.source("posted_at", f"{where}.taken_at (Unix time)")
     caption = item.get("caption")
     if draft.text is None:
-        draft.set_text(text(_get(caption, "text")), f"{where}.caption.text")
+        draft.set_text(text(dig(caption, "text")), f"{where}.caption.text")
     if isinstance(item.get("caption_is_edited"), bool) and draft.edited is None:
         draft.edited = item["caption_is_edited"]
         draft.source("edited", f"{where}.caption_is_edited")
@@ -176,7 +169,7 @@ def _media(draft: PostDraft, item: dict[str, Any], shown_urls: set[str], where: 
 
 
 def _slide(slide: dict[str, Any], shown_urls: set[str]) -> Media | None:
-    images = _versions(_get(slide, "image_versions2", "candidates"))
+    images = _versions(dig(slide, "image_versions2", "candidates"))
     videos = _versions(slide.get("video_versions"))
     if videos:
         url, width, height = _shown(videos, shown_urls)
@@ -196,9 +189,9 @@ def _slide(slide: dict[str, Any], shown_urls: set[str]) -> Media | None:
 def _versions(value: Any) -> list[tuple[str, int | None, int | None]]:
     out = []
     for v in value[:30] if isinstance(value, list) else []:
-        url = text(_get(v, "url"))
+        url = text(dig(v, "url"))
         if url and url.startswith("https://"):
-            width, height = number(_get(v, "width")), number(_get(v, "height"))
+            width, height = number(dig(v, "width")), number(dig(v, "height"))
             out.append(
                 (
                     url,

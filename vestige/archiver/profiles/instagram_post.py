@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media
-from .html import MAX_DEPTH, Document, attr, node_text
+from .html import Document, ancestor, attr, node_text
 from .meta import Meta
 from .post import MAX_MEDIA, MAX_REPLIES, MAX_TEXT, Author, MediaType, PostRecord
 
@@ -70,14 +70,7 @@ def post_node(doc: Document) -> LexborNode | None:
 
 
 def _inside(node: LexborNode, stop: LexborNode, tags: tuple[str, ...]) -> bool:
-    current = node.parent
-    steps = 0
-    while current is not None and current != stop and steps < MAX_DEPTH * 2:
-        if current.tag in tags:
-            return True
-        current = current.parent
-        steps += 1
-    return False
+    return ancestor(node, lambda a: a.tag in tags, stop) is not None
 
 
 def shown_media(post: LexborNode | None, doc: Document) -> list[tuple[str, LexborNode]]:
@@ -205,14 +198,7 @@ def read_comments(post: LexborNode, doc: Document) -> list[PostRecord]:
 
 
 def _enclosing(node: LexborNode, stop: LexborNode, tag: str) -> LexborNode | None:
-    current = node.parent
-    steps = 0
-    while current is not None and current != stop and steps < MAX_DEPTH * 2:
-        if current.tag == tag:
-            return current
-        current = current.parent
-        steps += 1
-    return None
+    return ancestor(node, lambda a: a.tag == tag, stop)
 
 
 def _comment(

@@ -19,6 +19,7 @@ from .mastodon_url import Target, mastodon_target
 from .meta import DISCOVERY_TYPES
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
 from .schema import ACTION_COUNTS
+from .wording import page_text, phrase_in
 
 MAX_STATE_CHARS = 2_000_000
 # fmt: off
@@ -100,12 +101,8 @@ def read_mastodon_page(doc: Document, url: str, detected: Sequence[str] = ()) ->
 
 
 def _shown_state(doc: Document) -> tuple[str, str] | None:
-    body = doc.tree.body
-    shown = node_text(body, 20_000) if body is not None else ""
-    for state, words in _STATES:
-        for w in words:
-            if w.lower() in shown.lower():
-                return state, w
+    if (shown := phrase_in(page_text(doc.tree.body), _STATES, any_case=True)) is not None:
+        return shown
     if doc.first('form#new_user, form.new_user input[name="user[password]"]') is not None:
         return "login_wall", "a sign-in form"
     return None

@@ -123,15 +123,9 @@ def fill_from_meta(draft: PostDraft, meta: Meta, doc: Document) -> None:
             draft.add_media(item)
             added = True
     if added:
-        draft.source(
-            "media", _joined(draft.sources.get("media"), "meta og:image/og:video/og:audio/twitter:*")
-        )
+        draft.add_source("media", "meta og:image/og:video/og:audio/twitter:*")
     if (player := meta.values.get("twitter:player")) and (url := doc.absolute(player)):
         draft.discovery.setdefault("player", url)
-
-
-def _joined(before: str | None, more: str) -> str:
-    return f"{before}; {more}" if before and more not in before else more
 
 
 def fill_discovery(draft: PostDraft, doc: Document) -> None:

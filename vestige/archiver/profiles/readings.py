@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from selectolax.lexbor import LexborNode
@@ -16,25 +15,24 @@ from selectolax.lexbor import LexborNode
 from .draft import PostDraft
 from .html import Document, node_text, parse_html
 from .post import MAX_LINE
-from .values import clean_line
+from .values import clean_line, unix_to_utc
+from .wording import page_text
 
 # 1995-01-01 .. 2100-01-01: older or later "times" are not a post's.
-_EARLIEST, _LATEST = 788_918_400, 4_102_444_800
+POST_TIMES = range(788_918_400, 4_102_444_800)
 MAX_WORDS = 50_000  # characters of a page's text searched for its state wording
 
 
-def unix_to_utc(value: object) -> str | None:
-    """Unix seconds (1696486360, "1696486360") as a UTC time, "2023-10-05T06:12:40Z"; None for anything
-    else."""
+def unix_time(value: object) -> str | None:
+    """Unix seconds as VK and Facebook declare them (1696486360, "1696486360": 9 to 11 digits) as a UTC
+    time, "2023-10-05T06:12:40Z"; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str) and re.fullmatch(r"\s*\d{9,11}\s*", value[:40]):
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or not _EARLIEST <= value < _LATEST:
-        return None
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return unix_to_utc(value, POST_TIMES) if isinstance(value, int) else None
 
 
 def set_unix_time(
@@ -42,7 +40,7 @@ def set_unix_time(
 ) -> bool:
     """Set ``posted_at`` (or ``edited_at``) from Unix ``seconds``. The raw value keeps what the page showed
     and what it declared: '5 окт 2023 в 9:12 (time=1696486360)'."""
-    utc = unix_to_utc(seconds)
+    utc = unix_time(seconds)
     if utc is None:
         return False
     declared = f"{declared_as}={str(seconds).strip()}"
@@ -95,25 +93,5 @@ def query_value(url: str | None, name: str) -> str | None:
 
 
 def page_words(doc: Document) -> str:
-    """The page's visible text (bounded), for telling its state by the platform's own wording."""
-    return node_text(doc.tree.body, MAX_WORDS)[:MAX_WORDS] if doc.tree.body is not None else ""
-
-
-def find_words(text: str, wordings: Sequence[str]) -> str | None:
-    """The first of ``wordings`` (regular expressions, case-insensitive) found in ``text``, as it is
-    written there."""
-    for pattern in wordings:
-        m = re.search(pattern, text, re.IGNORECASE)
-        if m:
-            return m.group(0)
-    return None
-
-
-def sentence_around(text: str, found: str) -> str:
-    """The line of ``text`` holding ``found`` (what the page said, for the record's note)."""
-    at = text.find(found)
-    if at < 0:
-        return found
-    start = text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at)
-    return text[start : end if end >= 0 else len(text)].strip()[:300]
+    """The page's visible text, its first ``MAX_WORDS`` characters, to tell its state by its wording."""
+    return page_text(doc.tree.body, MAX_WORDS)[:MAX_WORDS]

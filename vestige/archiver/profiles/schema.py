@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .draft import PostDraft, make_author, make_media, make_ref
+from .embedded_json import dig
 from .html import Document
 from .jsonld import POSTING_TYPES, JsonLd, Node, first, text_of, types, url_of
 from .post import MAX_REPLIES, MediaType
@@ -56,18 +57,14 @@ def fill_from_schema(draft: PostDraft, node: Node, ld: JsonLd, doc: Document, de
     _counts(draft, node, ld, where)
     shared = ld.deref(first(node.get("sharedContent")))
     if shared is not None:
-        draft.quote_of = make_ref(doc.absolute(url_of(shared)), text_of(_get(shared, "headline")))
+        draft.quote_of = make_ref(doc.absolute(url_of(shared)), text_of(dig(shared, "headline")))
         draft.source("quote_of", f"{where}.sharedContent")
     parent = ld.deref(first(node.get("parentItem")))
     if parent is not None:
-        draft.reply_to = make_ref(doc.absolute(url_of(parent)), None, text_of(_get(parent, "text")))
+        draft.reply_to = make_ref(doc.absolute(url_of(parent)), None, text_of(dig(parent, "text")))
         draft.source("reply_to", f"{where}.parentItem")
     if depth < 1:
         _replies(draft, node, ld, doc)
-
-
-def _get(value: Any, key: str) -> Any:
-    return value.get(key) if isinstance(value, dict) else None
 
 
 def _author(draft: PostDraft, node: Node, ld: JsonLd, doc: Document, where: str) -> None:
@@ -83,7 +80,7 @@ def _author(draft: PostDraft, node: Node, ld: JsonLd, doc: Document, where: str)
             draft.author = make_author(
                 text_of(person.get("name")),
                 text_of(person.get("alternateName")),
-                text_of(_get(ident, "value") if isinstance(ident, dict) else ident),
+                text_of(dig(ident, "value") if isinstance(ident, dict) else ident),
                 doc.absolute(url_of(person.get("url")) or text_of(person.get("sameAs"))),
             )
         if draft.author is not None:

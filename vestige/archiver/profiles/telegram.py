@@ -20,7 +20,6 @@ Pages and what the record holds:
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +29,9 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborNode
 
 from .base import DEFAULT_REPLIES, Budget, Frame, Profile
-from .draft import PostDraft, make_author
+from .draft import PostDraft, make_author, with_notes
 from .html import Document, attr, node_text, parse_html
-from .post import MAX_LINE, MAX_MESSAGES, MAX_NOTES, MAX_TEXT, Author, PostRecord
+from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, Author, PostRecord
 from .telegram_message import MESSAGE, PLATFORM, PROFILE_VERSION, data_post, new_draft, read_message
 
 HOSTS = frozenset(("t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog", "www.telegram.dog"))
@@ -119,7 +118,7 @@ class TelegramProfile(Profile):
             frame_doc = parse_html(frame[1], frame[0])
             draft.notes.extend(frame_doc.notes)
             record = _embed(frame_doc, target, draft)
-            return _with(record, [], sources={**record.sources, "frame": frame[0][:2000]})
+            return with_notes(record, [], after=True, sources={**record.sources, "frame": frame[0][:2000]})
         if doc.first(".tgme_page") is not None:
             return _card(doc, target, draft)
         return None
@@ -144,11 +143,6 @@ def _message_frame(frames: Sequence[Frame], target: Target | None) -> Frame | No
         if target is None or frame_target.channel.lower() == target.channel.lower():
             return frame_url, frame_html
     return None
-
-
-def _with(record: PostRecord, notes: Sequence[str], **changes: Any) -> PostRecord:
-    merged = tuple(dict.fromkeys((*record.unreadable, *notes)))[:MAX_NOTES]
-    return dataclasses.replace(record, unreadable=merged, **changes)
 
 
 def _private(target: Target, draft: PostDraft) -> PostRecord:
@@ -207,7 +201,7 @@ def _listing(doc: Document, target: Target | None, draft: PostDraft) -> PostReco
     wanted = _find_message(nodes, target.message_id)
     if wanted is not None:
         record = read_message(wanted, doc)
-        return _with(record, draft.notes, messages=tuple(draft.messages))
+        return with_notes(record, draft.notes, after=True, messages=tuple(draft.messages))
     # The record is the message asked for, which is not there: the channel's own fields stay out of it.
     missing = new_draft()
     missing.page_state = "not_found"
@@ -243,7 +237,7 @@ def _embed(doc: Document, target: Target | None, draft: PostDraft) -> PostRecord
     node = doc.first(MESSAGE)
     if node is not None:
         record = read_message(node, doc)
-        return _with(record, draft.notes)
+        return with_notes(record, draft.notes, after=True)
     shown = node_text(doc.first(".tgme_widget_message_error"), 200)
     if target is not None:
         draft.set_line("post_id", target.message_id, "the URL")

@@ -33,10 +33,10 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
-from .embedded_json import as_int, as_seconds, as_str, dig, obj, unix_to_utc
-from .html import Document, attr, node_text
+from .embedded_json import as_int, as_seconds, as_str, dig, obj
+from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, MediaType, PostRecord
-from .values import parse_dimension
+from .values import parse_dimension, unix_to_utc
 
 PLATFORM = "tiktok"
 PROFILE_VERSION = 1
@@ -86,7 +86,7 @@ def read_item(item: dict[str, Any], doc: Document, draft: PostDraft) -> None:
     if draft.author is not None:
         draft.source("author", f"{ITEM}.author (nickname, uniqueId, id)")
     raw_time = as_str(item.get("createTime"))
-    if (posted := unix_to_utc(raw_time)) is not None:
+    if (posted := unix_to_utc(as_int(raw_time))) is not None:
         draft.posted_at, draft.posted_at_raw = posted, f"createTime {raw_time}"
         draft.source("posted_at", f"{ITEM}.createTime (Unix seconds)")
     else:
@@ -236,12 +236,10 @@ def read_comment_thread(thread: LexborNode, doc: Document) -> PostRecord:
 
 def _in_replies(node: LexborNode, stop: LexborNode) -> bool:
     """Whether ``node`` sits in a thread's replies (an ancestor below ``stop`` is a DivReplyContainer)."""
-    current, steps = node.parent, 0
-    while current is not None and current != stop and steps < 600:
-        if "DivReplyContainer" in (current.attributes.get("class") or ""):
-            return True
-        current, steps = current.parent, steps + 1
-    return False
+    return (
+        ancestor(node, lambda a: "DivReplyContainer" in (a.attributes.get("class") or ""), stop, 600)
+        is not None
+    )
 
 
 def _comment(node: LexborNode, level: int, doc: Document) -> PostDraft:

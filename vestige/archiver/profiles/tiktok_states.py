@@ -9,8 +9,9 @@ available in your region", "Log in to TikTok", its verification puzzle "Verify t
 
 from __future__ import annotations
 
-from .html import Document, node_text
+from .html import Document
 from .post import PageState
+from .wording import lowered, page_text, phrase_in
 
 # The status codes of TikTok's page state, and what each means for the capture.
 _STATUS: dict[int, tuple[PageState, str]] = {
@@ -51,18 +52,12 @@ _WORDS: tuple[tuple[PageState, tuple[str, ...]], ...] = (
 
 
 def page_words(doc: Document) -> str:
-    body = doc.tree.body
-    return node_text(body, 20_000).lower().replace("\u00a0", " ") if body is not None else ""
+    return lowered(page_text(doc.tree.body))
 
 
 def from_words(doc: Document) -> tuple[PageState, str] | None:
     """The state the page's words say, and the words (lower case), checked in ``_WORDS`` order."""
-    text = page_words(doc)
-    for state, phrases in _WORDS:
-        for phrase in phrases:
-            if phrase in text:
-                return state, phrase
-    return None
+    return phrase_in(page_words(doc), _WORDS)
 
 
 def from_status(status: int | None, message: str | None, doc: Document) -> tuple[PageState, str] | None:

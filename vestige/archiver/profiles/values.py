@@ -97,6 +97,20 @@ def to_utc(declared: str | None) -> tuple[str | None, str | None]:
     return (text + (f".{utc.microsecond:06d}" if utc.microsecond else "") + "Z"), None
 
 
+# 1970-01-01T00:00:01Z up to 3000-01-01: any Unix time a page can mean.
+UNIX_TIMES = range(1, 32_503_680_000)
+
+
+def unix_to_utc(seconds: int | None, within: range = UNIX_TIMES) -> str | None:
+    """Unix ``seconds`` as a UTC time, 1696486360 -> "2023-10-05T06:12:40Z"; None when there are none or
+    they are not ``within`` the times the caller accepts (a platform's own span, say).
+
+    What counts as Unix seconds (an int, "1696486360", 1696486360.0) is the caller's reading of its page."""
+    if seconds is None or isinstance(seconds, bool) or seconds not in within:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 _CLOCK = re.compile(r"^\s*(?:(\d{1,3}):)?(\d{1,2}):(\d{2})\s*$")
 _ISO_DURATION = re.compile(
     r"^P(?:(\d{1,4})D)?(?:T(?:(\d{1,4})H)?(?:(\d{1,6})M)?(?:(\d{1,7}(?:\.\d{1,6})?)S)?)?$", re.IGNORECASE

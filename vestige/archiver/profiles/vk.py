@@ -21,7 +21,6 @@ a community or page blocked by VK (deleted: taken down), a private profile or co
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,12 +29,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from . import page_steps, reply_steps
+from . import page_steps
 from .base import DEFAULT_REPLIES, Budget, Frame, Profile
-from .draft import PostDraft, make_author
+from .draft import PostDraft, make_author, with_notes
 from .html import Document, parse_html
 from .meta import read_meta
-from .post import MAX_NOTES, PostRecord
+from .post import PostRecord
 from .vk_page import NUMBERED_PAGE, page_handle, page_name, read_video, read_wall, video_shown
 from .vk_post import MORE_TEXT, POST, PROFILE_VERSION, REPLY, block_ids, new_draft, photo_files, read_post
 from .vk_states import vk_state
@@ -132,7 +131,7 @@ class VkProfile(Profile):
             notes.append(f"vk: opened {opened} truncated text(s) ('Show more')")
         if target.kind == "post" and target.full_id and replies > 0:
             scope = f'[data-post-id="{target.full_id}"]'
-            shown, clicks = await reply_steps.load_replies(
+            shown, clicks = await page_steps.load_replies(
                 page, budget, items=f"{scope} {REPLY}", more=f"{scope} {REPLIES_MORE}", want=replies
             )
             notes.append(
@@ -152,7 +151,7 @@ class VkProfile(Profile):
         if kind == "post":
             node = _find_post(posts, target)
             if node is not None:
-                return _with_notes(read_post(node, doc), draft.notes)
+                return with_notes(read_post(node, doc), draft.notes)
         elif kind == "video" and video_shown(doc):
             return read_video(doc, target.owner if target else None, target.item if target else None, draft)
         elif kind == "page" and (posts or page_name(doc)) and (posts or vk_state(doc) is None):
@@ -171,11 +170,6 @@ async def _load_full_photos(page: Any, budget: Budget) -> list[str]:
     loaded = await budget.run(lambda: page.evaluate(_LOAD_IMAGES, urls), FULL_PHOTOS_WAIT_S)
     count = loaded if isinstance(loaded, int) and not isinstance(loaded, bool) else 0
     return [f"vk: loaded {count} of {len(urls)} photo(s) in the largest size the page offers"]
-
-
-def _with_notes(record: PostRecord, notes: Sequence[str], **changes: Any) -> PostRecord:
-    merged = tuple(dict.fromkeys((*notes, *record.unreadable)))[:MAX_NOTES]
-    return dataclasses.replace(record, unreadable=merged, **changes)
 
 
 def _find_post(posts: list[LexborNode], target: VkTarget | None) -> LexborNode | None:

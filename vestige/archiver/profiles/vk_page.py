@@ -17,6 +17,7 @@ from typing import Any
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media
+from .embedded_json import as_text, obj
 from .html import Document, attr, node_text
 from .meta import read_meta
 from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, PostRecord
@@ -118,12 +119,8 @@ def _player_params(doc: Document) -> dict[str, Any]:
             return {}
         params = data.get("params") if isinstance(data, dict) else None
         first = params[0] if isinstance(params, list) and params else None
-        return first if isinstance(first, dict) else {}
+        return obj(first)
     return {}
-
-
-def _text_of(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def read_video(doc: Document, owner: str | None, item: str | None, draft: PostDraft) -> PostRecord:
@@ -137,15 +134,15 @@ def read_video(doc: Document, owner: str | None, item: str | None, draft: PostDr
     if owner and item and re.fullmatch(r"-?\d{1,12}", owner) and item.isdigit():
         draft.set_line("post_id", f"{owner}_{item}", f"{where} oid/vid" if params else "the URL")
         draft.set_line("canonical_url", f"https://vk.com/video{owner}_{item}", "the video's id")
-    if not draft.set_line("title", _text_of(params.get("md_title")), f"{where}.md_title"):
+    if not draft.set_line("title", as_text(params.get("md_title")), f"{where}.md_title"):
         shown = node_text(doc.first("#mv_title, .mv_title"), MAX_LINE)
         draft.set_line("title", shown or (meta.get("og:title") or ("", ""))[1], "#mv_title / og:title")
     description = node_text(doc.first(".mv_description, #mv_description"), MAX_TEXT)
     if not draft.set_text(description, ".mv_description"):
         draft.set_text((meta.get("og:description") or ("", ""))[1], 'meta "og:description"')
     author_link = doc.first(".mv_author_name a, a.mv_author_name")
-    href = doc.absolute(_text_of(params.get("author_href")) or attr(author_link, "href"))
-    name = _text_of(params.get("md_author")) or node_text(author_link, MAX_LINE)
+    href = doc.absolute(as_text(params.get("author_href")) or attr(author_link, "href"))
+    name = as_text(params.get("md_author")) or node_text(author_link, MAX_LINE)
     draft.author = make_author(name or None, vk_handle(href), owner, href)
     draft.source("author", f"{where}.md_author/author_href, .mv_author_name")
     shown_date = node_text(doc.first(".mv_info_date"), 100)
@@ -174,7 +171,7 @@ def _video_file(doc: Document, params: dict[str, Any], meta: dict[str, str], dra
         seconds = float(duration)
     if seconds is None and (meta.get("video:duration") or "").isdigit():
         seconds = float(meta["video:duration"])
-    thumb = doc.absolute(_text_of(params.get("jpg")) or meta.get("og:image"))
+    thumb = doc.absolute(as_text(params.get("jpg")) or meta.get("og:image"))
     item = make_media(url, "video", duration_s=seconds, thumbnail_url=thumb)
     if item is not None:
         draft.add_media(item)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .html import Document, node_text
 from .post import PageState
-from .readings import find_words, page_words, sentence_around
+from .readings import page_words
+from .wording import state_said
 
 # (state, VK's wordings in English and Russian) in the order they are tried.
 _WORDINGS: tuple[tuple[PageState, tuple[str, ...]], ...] = (
@@ -100,10 +101,9 @@ def vk_state(doc: Document) -> tuple[PageState, str] | None:
     nothing that tells."""
     error = doc.first(_ERROR)
     words = node_text(error, 2000) if error is not None else page_words(doc)
-    for state, wordings in _WORDINGS:
-        found = find_words(words, wordings)
-        if found:
-            return state, sentence_around(words, found)
+    said = state_said(words, _WORDINGS)
+    if said is not None:
+        return said
     if doc.first(_CAPTCHA) is not None:
         return "rate_limited", "a captcha page"
     if error is not None and words:

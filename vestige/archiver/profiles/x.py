@@ -33,9 +33,8 @@ from selectolax.lexbor import LexborNode
 from .base import DEFAULT_REPLIES, Budget, Frame, Profile
 from .draft import PostDraft, make_ref
 from .html import Document, attr, node_text, parse_html
-from .page_steps import click_all, count, load_more
+from .page_steps import click_all, count, load_more, mark_labels, marked
 from .post import MAX_MESSAGES, MAX_REPLIES, PostRecord
-from .text_controls import control, mark_by_text
 from .x_pages import not_shown, profile_page
 from .x_post import (
     PLATFORM,
@@ -174,9 +173,9 @@ async def _load_replies(page: Any, budget: Budget, post_id: str, replies: int) -
     for _ in range(20):
         if shown >= want or budget.left() <= 0:
             break
-        await mark_by_text(page, budget, MORE_REPLIES_SCOPE, MORE_REPLIES, "x-more-replies")
+        await mark_labels(page, budget, MORE_REPLIES_SCOPE, MORE_REPLIES, "x-more-replies", limit=50)
         shown, clicked = await load_more(
-            page, budget, items=CONVERSATION, more=control("x-more-replies"), want=want, rounds=1
+            page, budget, items=CONVERSATION, more=marked("x-more-replies"), want=want, rounds=1
         )
         clicks += clicked
         if clicked == 0:

@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
-from .html import MAX_DEPTH, Document, attr, node_text
+from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_MEDIA, MAX_TEXT, PostRecord
+from .values import clean_text
 
 PLATFORM = "x"
 PROFILE_VERSION = 1
@@ -78,14 +79,9 @@ def post_url(handle: str, post_id: str) -> str:
 
 def in_quote(node: LexborNode, article: LexborNode) -> bool:
     """Whether ``node`` belongs to a post quoted inside ``article`` (a ``div[role="link"]``)."""
-    current = node.parent
-    steps = 0
-    while current is not None and current != article and steps < MAX_DEPTH * 2:
-        if current.tag == "div" and current.attributes.get("role") == "link":
-            return True
-        current = current.parent
-        steps += 1
-    return False
+    return (
+        ancestor(node, lambda a: a.tag == "div" and a.attributes.get("role") == "link", article) is not None
+    )
 
 
 def own(article: LexborNode, query: str, limit: int = MAX_OWN) -> list[LexborNode]:
@@ -179,14 +175,10 @@ def _time(article: LexborNode, draft: PostDraft) -> None:
 
 
 def _in_history(node: LexborNode, article: LexborNode) -> bool:
-    current = node.parent
-    steps = 0
-    while current is not None and current != article and steps < 20:
-        if current.tag == "a" and (attr(current, "href") or "").rstrip("/").endswith("/history"):
-            return True
-        current = current.parent
-        steps += 1
-    return False
+    def history_link(a: LexborNode) -> bool:
+        return a.tag == "a" and (attr(a, "href") or "").rstrip("/").endswith("/history")
+
+    return ancestor(node, history_link, article, limit=20) is not None
 
 
 def _text(article: LexborNode, doc: Document, draft: PostDraft) -> None:
@@ -258,7 +250,7 @@ def _counts(article: LexborNode, draft: PostDraft) -> None:
         if re.match(r"\s*\d", label):
             draft.set_count(name, label, f'[data-testid="{testid}"] aria-label')
         else:  # X writes no number when there is none
-            draft.counts[name], draft.counts_raw[name] = 0, label.strip()
+            draft.counts[name], draft.counts_raw[name] = 0, clean_text(label, MAX_LINE)[0].strip()
             draft.source(f"counts.{name}", f'[data-testid="{testid}"] aria-label (no number: none)')
     views = _first(article, 'a[href$="/analytics"][aria-label]')
     if views is not None:
@@ -316,11 +308,4 @@ def age_gated(article: LexborNode) -> bool:
 
 
 def _in_text(node: LexborNode, article: LexborNode) -> bool:
-    current = node.parent
-    steps = 0
-    while current is not None and current != article and steps < MAX_DEPTH * 2:
-        if current.attributes.get("data-testid") == "tweetText":
-            return True
-        current = current.parent
-        steps += 1
-    return False
+    return ancestor(node, lambda a: a.attributes.get("data-testid") == "tweetText", article) is not None

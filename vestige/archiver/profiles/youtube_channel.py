@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from .draft import PostDraft, make_author, make_media
-from .embedded_json import as_str, dig, runs_text, walk
+from .embedded_json import as_str, dig, obj, runs_text, walk
 from .html import Document, attr, node_text
 from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, PostRecord
 from .values import parse_duration
@@ -35,8 +35,7 @@ def is_channel_data(data: Any) -> bool:
 
 
 def read_channel(data: Any, doc: Document, draft: PostDraft) -> None:
-    meta = dig(data, "metadata", "channelMetadataRenderer")
-    meta = meta if isinstance(meta, dict) else {}
+    meta = obj(dig(data, "metadata", "channelMetadataRenderer"))
     draft.page_state = "channel"
     url = as_str(meta.get("vanityChannelUrl")) or as_str(meta.get("channelUrl"))
     url = re.sub(r"^http://", "https://", url) if url else None

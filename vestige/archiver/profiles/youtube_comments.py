@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborNode
 
 from .comment_steps import replies_to_keep
 from .draft import PostDraft, make_author
-from .html import Document, attr, node_text
+from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, PostRecord
 from .youtube_watch import WEB, comment_link_id, new_draft
 
@@ -63,12 +63,7 @@ def _comment_nodes(root: LexborNode) -> list[LexborNode]:
 
 
 def _in_replies(node: LexborNode, stop: LexborNode) -> bool:
-    current, steps = node.parent, 0
-    while current is not None and current != stop and steps < 600:
-        if current.tag == _REPLIES_TAG:
-            return True
-        current, steps = current.parent, steps + 1
-    return False
+    return ancestor(node, lambda a: a.tag == _REPLIES_TAG, stop, 600) is not None
 
 
 def _comment(node: LexborNode, doc: Document, video_id: str | None) -> PostDraft:

@@ -14,6 +14,7 @@ from typing import Any
 from .embedded_json import as_str, dig, runs_text
 from .html import Document, node_text
 from .post import PageState
+from .wording import lowered, page_text, phrase_in
 
 # playabilityStatus.reason / subreason words (English, Russian), checked in this order.
 _REASONS: tuple[tuple[PageState, tuple[str, ...]], ...] = (
@@ -50,9 +51,8 @@ def playability(player: dict[str, Any]) -> tuple[PageState, str] | None:
         return None
     said = f"YouTube: {status_words(player)}"
     words = said.lower().removeprefix(f"youtube: {status.lower()}")
-    for state, phrases in _REASONS:
-        if any(p in words for p in phrases):
-            return state, said
+    if (found := phrase_in(words, _REASONS)) is not None:
+        return found[0], said
     if status in _STATUS:
         if status == "ERROR":
             said += " (YouTube says the same of a video removed and of an id never used)"
@@ -72,8 +72,7 @@ def error_screen(doc: Document) -> tuple[PageState, str] | None:
 
 
 def page_words(doc: Document) -> str:
-    body = doc.tree.body
-    return node_text(body, 5_000).lower().replace("\u00a0", " ") if body is not None else ""
+    return lowered(page_text(doc.tree.body, 5_000))
 
 
 def blocked_page(doc: Document) -> tuple[PageState, str] | None:
