@@ -408,6 +408,18 @@ def test_text_is_trimmed_after_control_characters_go() -> None:
     assert draft.text == "первый\nвторой"
 
 
+def test_digits_int_refuses_are_not_taken_for_numbers() -> None:
+    """ "²" and "①" are digits to str.isdigit but not to int(): a page holding them must not break reading."""
+    from vestige.archiver.profiles import embedded_json, instagram_data, readings, values
+
+    assert values.is_digits("2024") and not values.is_digits("²") and not values.is_digits("①")
+    assert embedded_json.as_int("²") is None and instagram_data.number("①") is None
+    assert readings.unix_time("1696486360" + " " * 40 + "x") is None
+    assert readings.unix_time(" 1696486360 ") == "2023-10-05T06:12:40Z"
+    versions = instagram_data._versions([{"url": "https://scontent.cdninstagram.com/a.jpg", "width": -5}])
+    assert versions == [("https://scontent.cdninstagram.com/a.jpg", None, None)]
+
+
 def test_hostile_jsonld() -> None:
     deep = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
     record, _ = timed("https://example.org/", deep + '<meta property="og:title" content="t">')

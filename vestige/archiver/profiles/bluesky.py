@@ -53,6 +53,7 @@ from .draft import PostDraft, make_author, make_ref
 from .html import Document, attr, node_text, parse_html
 from .page_steps import click_all, count, load_more
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
+from .values import is_digits
 from .wording import page_text, phrase_in
 
 HOSTS = frozenset(("bsky.app", "www.bsky.app"))
@@ -309,7 +310,7 @@ def _server_tags(draft: PostDraft, doc: Document) -> None:
     for i in range(1, 5):
         kind = _DECLARED_COUNTS.get((_meta(doc, f"twitter:label{i}") or "").strip())
         value = (_meta(doc, f"twitter:value{i}") or "").strip()
-        if kind and value.isdigit():
+        if kind and is_digits(value):
             draft.set_count(kind, value, f'meta "twitter:value{i}" (exact, as the server declares it)')
 
 

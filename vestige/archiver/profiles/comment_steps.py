@@ -21,6 +21,7 @@ from .draft import PostDraft
 from .html import Document, attr
 from .page_steps import count, wait_for_more
 from .post import MAX_REPLIES
+from .values import is_digits
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ async def shows(page: Any, budget: Budget, selector: str) -> bool | None:
 def reply_limit(doc: Document) -> int | None:
     """The ``--replies`` limit ``prepare`` wrote on the saved page, or None (not written: no limit)."""
     value = (attr(doc.first(f"html[{LIMIT_ATTRIBUTE}]"), LIMIT_ATTRIBUTE, 10) or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 def replies_to_keep(doc: Document, draft: PostDraft, shown: Sequence[T]) -> Sequence[T]:

@@ -17,6 +17,7 @@ from itertools import islice
 from typing import Any
 
 from .html import Document
+from .values import is_digits
 
 MAX_BLOB_CHARS = 8_000_000  # YouTube's ytInitialData is 0.5-2 MB on a busy page
 MAX_SCRIPTS = 400
@@ -151,7 +152,7 @@ def as_int(value: Any) -> int | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 20:
+    if isinstance(value, str) and is_digits(value.strip()) and len(value) < 20:
         value = int(value.strip())
     return value if isinstance(value, int) and 0 <= value < 10**18 else None
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .html import Document
 from .readings import query_value
+from .values import is_digits
 
 # A link to a post, a video or a photo (the link that shows a post's or a comment's time).
 POST_LINK = re.compile(r"/posts/|/permalink/|story_fbid=|/videos/|/reel/|/watch/?\?v=|/photo")
@@ -52,7 +53,7 @@ def fb_link(doc: Document, href: str | None) -> str | None:
 def fb_handle(url: str | None) -> str | None:
     """ "@povernennia.ditei.example" for a profile URL by name; None for profile.php?id=, /people/, ids."""
     m = re.match(r"^https://(?:[a-z-]+\.)?facebook\.com/([A-Za-z0-9.\-]{2,80})/?(?:\?|$)", url or "")
-    if m is None or m.group(1).isdigit() or m.group(1).lower() in ("profile.php", "people", "pages"):
+    if m is None or is_digits(m.group(1)) or m.group(1).lower() in ("profile.php", "people", "pages"):
         return None
     return f"@{m.group(1)}"
 
@@ -64,7 +65,7 @@ def comment_id(href: str | None) -> str | None:
         value = query_value(href, name)
         if not value:
             continue
-        if value.isdigit():
+        if is_digits(value):
             return value
         try:
             decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")

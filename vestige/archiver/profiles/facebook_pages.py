@@ -35,6 +35,7 @@ from .html import Document, attr, node_text
 from .meta import Meta
 from .post import MAX_LINE, MAX_MESSAGES, PostRecord
 from .readings import set_unix_time, unique
+from .values import is_digits
 
 
 def og(meta: Meta, key: str) -> str | None:
@@ -173,7 +174,7 @@ def read_page(doc: Document, page: str, relay: Relay, meta: Meta) -> PostRecord 
     draft.page_state = "channel"
     url = (
         f"https://www.facebook.com/{page}"
-        if not page.isdigit()
+        if not is_digits(page)
         else f"https://www.facebook.com/profile.php?id={page}"
     )
     messages = [read_post(doc, None, s, relay).build() for s in stories[: MAX_MESSAGES * 2]]
@@ -181,7 +182,7 @@ def read_page(doc: Document, page: str, relay: Relay, meta: Meta) -> PostRecord 
         messages = [read_post(doc, a, None, relay).build() for a in articles]
     messages.sort(key=lambda m: m.posted_at or "")
     own = {m.author.id for m in messages if m.author and m.author.id and m.author.display_name == name}
-    page_id = page if page.isdigit() else (own.pop() if len(own) == 1 else None)
+    page_id = page if is_digits(page) else (own.pop() if len(own) == 1 else None)
     draft.author = make_author(name or None, fb_handle(url), page_id, url)
     draft.source("author", "h1 / og:title, the URL, the id of the page's own posts' author")
     draft.set_line("title", name, "h1 / og:title")

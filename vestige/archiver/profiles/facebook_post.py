@@ -54,6 +54,7 @@ from .facebook_relay import (
 from .html import Document, ancestor, attr, node_text, parse_html
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, Media
 from .readings import set_shown_time, set_unix_time, unique
+from .values import is_digits
 
 MESSAGE = (
     '[data-ad-preview="message"], [data-ad-comet-preview="message"], [data-ad-rendering-role="story_message"]'
@@ -258,8 +259,8 @@ def _element_media(root: LexborNode, doc: Document, draft: PostDraft) -> None:
         item = make_media(
             doc.absolute(attr(img, "src")),
             "image",
-            width=int(width) if width and width.isdigit() and 0 < int(width) < 100_000 else None,
-            height=int(height) if height and height.isdigit() and 0 < int(height) < 100_000 else None,
+            width=int(width) if width and is_digits(width) and 0 < int(width) < 100_000 else None,
+            height=int(height) if height and is_digits(height) and 0 < int(height) < 100_000 else None,
         )
         if item is not None:
             draft.add_media(item)

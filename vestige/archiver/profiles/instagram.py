@@ -49,6 +49,7 @@ from .instagram_post import (
 from .meta import read_meta
 from .page_steps import click_all, load_more, mark_labels, marked
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
+from .values import is_digits
 from .wording import line_with, page_text
 
 HOSTS = frozenset(("instagram.com", "www.instagram.com", "m.instagram.com", "instagr.am", "www.instagr.am"))
@@ -111,8 +112,8 @@ def _sub_page(rest: list[str]) -> bool:
     """Whether ``rest`` (after /p/<code>/) is a page of the post itself."""
     if rest in ([], ["embed"], ["embed", "captioned"], ["comments"], ["liked_by"]):
         return True
-    return (len(rest) == 2 and rest[0] == "c" and rest[1].isdigit()) or (
-        len(rest) == 4 and rest[0] == "c" and rest[2] == "r" and rest[1].isdigit() and rest[3].isdigit()
+    return (len(rest) == 2 and rest[0] == "c" and is_digits(rest[1])) or (
+        len(rest) == 4 and rest[0] == "c" and rest[2] == "r" and is_digits(rest[1]) and is_digits(rest[3])
     )
 
 
@@ -260,7 +261,7 @@ def _profile_page(doc: Document, target: InstagramTarget, draft: PostDraft) -> P
     title = meta.values.get("og:title") or ""
     name = m.group(1).strip() if (m := re.match(r"^(.{1,200}?) \(@[A-Za-z0-9._]{1,30}\)", title)) else None
     owner = attr(doc.first('meta[property="instapp:owner_user_id"]'), "content", 40)
-    draft.author = user_author(username, name, owner if owner and owner.isdigit() else None)
+    draft.author = user_author(username, name, owner if owner and is_digits(owner) else None)
     draft.source("author", "the URL; og:title")
     if header is None:
         draft.page_state, said = _state_shown(doc, page_text(doc.tree.body), post=False)

@@ -25,7 +25,7 @@ from .draft import PostDraft, make_author, make_media
 from .embedded_json import dig
 from .html import Document
 from .post import MAX_MEDIA, Media
-from .values import unix_to_utc
+from .values import is_digits, unix_to_utc
 
 WEB_INFO = "xdt_api__v1__media__shortcode__web_info"
 MAX_SCRIPTS = 200
@@ -88,7 +88,7 @@ def number(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 30:
+    if isinstance(value, str) and is_digits(value) and len(value) <= 30:
         return int(value)
     return None
 
@@ -195,8 +195,8 @@ def _versions(value: Any) -> list[tuple[str, int | None, int | None]]:
             out.append(
                 (
                     url,
-                    width if width and width < 100_000 else None,
-                    height if height and height < 100_000 else None,
+                    width if width and 0 < width < 100_000 else None,
+                    height if height and 0 < height < 100_000 else None,
                 )
             )
     return out

@@ -28,6 +28,7 @@ from .draft import PostDraft, make_author, make_media
 from .html import Document, ancestor, attr, node_text
 from .meta import Meta
 from .post import MAX_MEDIA, MAX_REPLIES, MAX_TEXT, Author, MediaType, PostRecord
+from .values import is_digits
 
 PLATFORM = "instagram"
 PROFILE_VERSION = 1
@@ -149,7 +150,7 @@ def fill_from_meta(draft: PostDraft, meta: Meta, doc: Document) -> None:
     name = m.group(1).strip() if (m := _OG_NAME.match(title)) else None
     if draft.author is not None and (name or owner) and not (draft.author.display_name and draft.author.id):
         a = draft.author
-        owner_id = owner if owner and owner.isdigit() else None
+        owner_id = owner if owner and is_digits(owner) else None
         draft.author = make_author(a.display_name or name, a.handle, a.id or owner_id, a.profile_url)
         draft.source("author", f"{draft.sources.get('author')}; og:title, instapp:owner_user_id")
     if m := _OG_COUNTS.match(description):

@@ -28,7 +28,7 @@ def unix_time(value: object) -> str | None:
     time, "2023-10-05T06:12:40Z"; None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{9,11}\s*", value[:40]):
+    if isinstance(value, str) and len(value) <= 40 and re.fullmatch(r"\s*[0-9]{9,11}\s*", value):
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

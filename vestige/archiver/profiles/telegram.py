@@ -33,6 +33,7 @@ from .draft import PostDraft, make_author, with_notes
 from .html import Document, attr, node_text, parse_html
 from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, Author, PostRecord
 from .telegram_message import MESSAGE, PLATFORM, PROFILE_VERSION, data_post, new_draft, read_message
+from .values import is_digits
 
 HOSTS = frozenset(("t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog", "www.telegram.dog"))
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,63}$")
@@ -65,13 +66,13 @@ def telegram_target(url: str) -> Target | None:
     if parts.scheme not in ("http", "https") or (parts.hostname or "") not in HOSTS:
         return None
     path = [p for p in parts.path.split("/") if p]
-    if len(path) >= 3 and path[0] == "c" and path[1].isdigit() and path[2].isdigit():
+    if len(path) >= 3 and path[0] == "c" and is_digits(path[1]) and is_digits(path[2]):
         return Target(path[1], path[2], False, True)
     listing = bool(path) and path[0] == "s"
     rest = path[1:] if listing else path
     if not 1 <= len(rest) <= 2 or not _NAME.match(rest[0]) or rest[0].lower() in _NOT_CHANNELS:
         return None
-    if len(rest) == 2 and not rest[1].isdigit():
+    if len(rest) == 2 and not is_digits(rest[1]):
         return None
     return Target(rest[0], rest[1] if len(rest) == 2 else None, listing, False)
 
@@ -211,7 +212,7 @@ def _listing(doc: Document, target: Target | None, draft: PostDraft) -> PostReco
         "canonical_url", f"https://t.me/{channel or target.channel}/{target.message_id}", "the URL"
     )
     missing.author, missing.messages = draft.author, draft.messages
-    ids = [int(m.post_id) for m in draft.messages if m.post_id and m.post_id.isdigit()]
+    ids = [int(m.post_id) for m in draft.messages if m.post_id and is_digits(m.post_id)]
     wanted_id = int(target.message_id)
     if ids and min(ids) < wanted_id < max(ids):
         why = "the listing shows messages before and after it: deleted, or of a kind the web preview hides"

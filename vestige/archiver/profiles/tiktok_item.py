@@ -36,7 +36,7 @@ from .draft import PostDraft, make_author, make_media, make_ref
 from .embedded_json import as_int, as_seconds, as_str, dig, obj
 from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, MediaType, PostRecord
-from .values import parse_dimension, unix_to_utc
+from .values import is_digits, parse_dimension, unix_to_utc
 
 PLATFORM = "tiktok"
 PROFILE_VERSION = 1
@@ -75,7 +75,7 @@ def read_item(item: dict[str, Any], doc: Document, draft: PostDraft) -> None:
     handle = as_str(dig(author, "uniqueId"))
     photo = isinstance(item.get("imagePost"), dict)
     draft.set_line("post_id", post_id, f"{ITEM}.id")
-    if post_id and post_id.isdigit():
+    if post_id and is_digits(post_id):
         draft.set_line("canonical_url", post_url(handle, post_id, photo), f"{ITEM}.id + author.uniqueId")
     draft.author = make_author(
         as_str(author.get("nickname")),

@@ -13,6 +13,12 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 
+def is_digits(value: str) -> bool:
+    """Whether ``value`` is one or more ASCII digits. (``str.isdigit`` is also true of "²" and "①", which
+    ``int()`` refuses: a hostile page would crash the reading.)"""
+    return value.isascii() and value.isdigit()
+
+
 def clean_text(value: str, limit: int) -> tuple[str, bool]:
     """``value`` with line ends as ``\\n``, control characters removed, cut to ``limit`` characters.
 
@@ -68,7 +74,7 @@ def parse_count(shown: str | None) -> int | None:
         except InvalidOperation:
             return None
         return int(value.to_integral_value())
-    if digits.isdigit():
+    if is_digits(digits):
         return int(digits)
     return int(re.sub(r"\D", "", digits)) if _GROUPED.match(digits) else None
 

@@ -22,7 +22,7 @@ from .html import Document, attr, node_text
 from .meta import read_meta
 from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, PostRecord
 from .readings import set_shown_time, set_unix_time
-from .values import parse_count
+from .values import is_digits, parse_count
 from .vk_post import read_post, vk_handle
 
 NUMBERED_PAGE = re.compile(r"^(id|club|public|event)(\d{1,12})$")
@@ -131,7 +131,7 @@ def read_video(doc: Document, owner: str | None, item: str | None, draft: PostDr
     where = "var playerParams"
     owner = str(params["oid"]) if params.get("oid") is not None else owner
     item = str(params["vid"]) if params.get("vid") is not None else item
-    if owner and item and re.fullmatch(r"-?\d{1,12}", owner) and item.isdigit():
+    if owner and item and re.fullmatch(r"-?[0-9]{1,12}", owner) and is_digits(item):
         draft.set_line("post_id", f"{owner}_{item}", f"{where} oid/vid" if params else "the URL")
         draft.set_line("canonical_url", f"https://vk.com/video{owner}_{item}", "the video's id")
     if not draft.set_line("title", as_text(params.get("md_title")), f"{where}.md_title"):
@@ -169,7 +169,7 @@ def _video_file(doc: Document, params: dict[str, Any], meta: dict[str, str], dra
     seconds = None
     if isinstance(duration, int | float) and not isinstance(duration, bool) and 0 <= duration < 1e8:
         seconds = float(duration)
-    if seconds is None and (meta.get("video:duration") or "").isdigit():
+    if seconds is None and is_digits(meta.get("video:duration") or ""):
         seconds = float(meta["video:duration"])
     thumb = doc.absolute(as_text(params.get("jpg")) or meta.get("og:image"))
     item = make_media(url, "video", duration_s=seconds, thumbnail_url=thumb)

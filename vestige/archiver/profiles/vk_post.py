@@ -31,7 +31,7 @@ from .draft import PostDraft, make_author, make_media, make_ref
 from .html import Document, attr, has_class, inside, node_text, parse_html
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, Media, PostRecord
 from .readings import query_value, set_shown_time, set_unix_time, text_without, unique
-from .values import background_url, parse_count, parse_duration
+from .values import background_url, is_digits, parse_count, parse_duration
 
 PLATFORM = "vk"
 PROFILE_VERSION = 1
@@ -225,7 +225,7 @@ def photo_files(html: str, url: str) -> list[str]:
 def video_thumb(thumb: LexborNode, doc: Document, draft: PostDraft) -> Media | None:
     href = doc.absolute(attr(thumb, "href"))
     seconds = attr(thumb, "data-duration", 20)
-    duration = float(seconds) if seconds and seconds.isdigit() else parse_duration(node_text(thumb, 20))
+    duration = float(seconds) if seconds and is_digits(seconds) else parse_duration(node_text(thumb, 20))
     item = make_media(
         None, "video", duration_s=duration, thumbnail_url=doc.absolute(background_url(attr(thumb, "style")))
     )

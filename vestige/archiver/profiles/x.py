@@ -35,6 +35,7 @@ from .draft import PostDraft, make_ref
 from .html import Document, attr, node_text, parse_html
 from .page_steps import click_all, count, load_more, mark_labels, marked
 from .post import MAX_MESSAGES, MAX_REPLIES, PostRecord
+from .values import is_digits
 from .x_pages import not_shown, profile_page
 from .x_post import (
     PLATFORM,
@@ -91,7 +92,7 @@ def x_target(url: str) -> XTarget | None:
     if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in X_HOSTS:
         return None
     path = [p for p in parts.path.split("/") if p]
-    if len(path) >= 3 and path[0] == "i" and path[-2] == "status" and path[-1].isdigit() and len(path) <= 4:
+    if len(path) >= 3 and path[0] == "i" and path[-2] == "status" and is_digits(path[-1]) and len(path) <= 4:
         if path[1:-2] in ([], ["web"]) and len(path[-1]) <= 20:
             return XTarget(None, path[-1])
         return None

@@ -21,7 +21,7 @@ from .draft import PostDraft, make_author, make_media
 from .embedded_json import as_str, dig, obj, runs_text, walk
 from .html import Document, attr, node_text
 from .post import MAX_LINE, MAX_MESSAGES, MAX_TEXT, PostRecord
-from .values import parse_duration
+from .values import is_digits, parse_duration
 from .youtube_watch import DATA, WEB, new_draft, watch_url
 
 _META = f"{DATA}.metadata.channelMetadataRenderer"
@@ -72,7 +72,7 @@ def _header_counts(data: Any, draft: PostDraft) -> None:
                 text = runs_text(dig(piece, "text"), 100) or ""
                 if subscribers is None and _SUBSCRIBERS.search(text):
                     subscribers = text
-                elif videos is None and _VIDEOS.search(text) and text[:1].isdigit():
+                elif videos is None and _VIDEOS.search(text) and is_digits(text[:1]):
                     videos = text
     if subscribers:
         draft.set_count("subscribers", subscribers, where)
