@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import in_chromium
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
 from vestige.archiver.profiles.facebook import facebook_target
 from vestige.archiver.profiles.facebook_links import clean_url, comment_id
@@ -570,31 +571,13 @@ def test_arbitrary_markup_never_breaks_facebook_extraction(parts: list[str]) -> 
 async def _prepare_in_chromium(html: str, replies: int, deadline: float) -> tuple[list[str], str]:
     """``prepare`` on ``html`` served as the post's page in Chromium (every other request refused); the
     notes, and the page's visible text after it (unless the page's thread is stuck)."""
-    from playwright.async_api import async_playwright
 
-    from vestige.archiver.browser import find_chromium, launch_args
+    async def run(page: Any) -> tuple[list[str], str]:
+        notes = await select_profile(POST).prepare(page, deadline, replies=replies)
+        stuck = "while (true)" in html
+        return notes, "" if stuck else await page.evaluate("document.body.innerText")
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=find_chromium(pw), headless=True, args=launch_args([])
-        )
-        try:
-            context = await browser.new_context()
-
-            async def answer(route: Any) -> None:
-                if route.request.url == POST:
-                    await route.fulfill(body=html, content_type="text/html; charset=utf-8")
-                else:
-                    await route.abort()
-
-            await context.route("**/*", answer)
-            page = await context.new_page()
-            await page.goto(POST)
-            notes = await select_profile(POST).prepare(page, deadline, replies=replies)
-            stuck = "while (true)" in html
-            return notes, "" if stuck else await page.evaluate("document.body.innerText")
-        finally:
-            await browser.close()
+    return await in_chromium(lambda url: html if url == POST else None, run, goto=POST)
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import in_chromium
 from vestige.archiver.profiles import PostRecord, select_profile
 from vestige.archiver.profiles.instagram import InstagramProfile, InstagramTarget, instagram_target
 from vestige.archiver.profiles.post import Author, Media
@@ -335,37 +336,19 @@ def test_arbitrary_markup_never_breaks_extraction(parts: list[str]) -> None:
 @pytest.mark.slow
 def test_prepare_opens_the_caption_and_stops_when_no_comments_come() -> None:
     """A "Load more comments" that brings nothing (the request fails) is clicked once, not for ever."""
-    from playwright.async_api import async_playwright
+    asked: list[str] = []
 
-    from vestige.archiver.browser import find_chromium, launch_args
+    def serve(url: str) -> str | None:
+        if url == POST:
+            return fixture("post.html")
+        asked.append(url)
+        return None
 
-    async def main() -> tuple[list[str], str, list[str]]:
-        asked: list[str] = []
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=find_chromium(pw), headless=True, args=launch_args([])
-            )
-            try:
-                context = await browser.new_context()
+    async def run(page: Any) -> tuple[list[str], str]:
+        notes = await InstagramProfile().prepare(page, 10, replies=5)
+        return notes, await page.content()
 
-                async def answer(route: Any) -> None:
-                    if route.request.url == POST:
-                        await route.fulfill(
-                            body=fixture("post.html"), content_type="text/html; charset=utf-8"
-                        )
-                    else:
-                        asked.append(route.request.url)
-                        await route.abort()
-
-                await context.route("**/*", answer)
-                page = await context.new_page()
-                await page.goto(POST)
-                notes = await InstagramProfile().prepare(page, 10, replies=5)
-                return notes, await page.content(), asked
-            finally:
-                await browser.close()
-
-    notes, html, asked = asyncio.run(main())
+    notes, html = asyncio.run(in_chromium(serve, run, goto=POST))
     assert notes == [
         "instagram: opened 1 text(s) cut short ('more')",
         "instagram: 2 comments show after 1 'Load more comments' click(s)",

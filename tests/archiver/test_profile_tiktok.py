@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import HANG, Serve, in_chromium
 from vestige.archiver.profiles import PostRecord, select_profile
 from vestige.archiver.profiles.post import MAX_REPLIES
 from vestige.archiver.profiles.tiktok import TikTokProfile, tiktok_target
@@ -425,28 +426,9 @@ def test_json_round_trip(url: str, name: str) -> None:
 # ---------------------------------------------------------------- prepare, in a real Chromium
 
 
-async def _in_chromium(html: str, run: Any) -> Any:
-    from playwright.async_api import async_playwright
-
-    from vestige.archiver.browser import find_chromium, launch_args
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=find_chromium(pw), headless=True, args=launch_args([])
-        )
-        try:
-            context = await browser.new_context()
-
-            async def answer(route: Any) -> None:
-                if route.request.url.startswith(POST):
-                    await route.fulfill(body=html, content_type="text/html; charset=utf-8")
-                elif "/api/comment/list/" not in route.request.url:  # the comments never come
-                    await route.abort()
-
-            await context.route("**/*", answer)
-            return await run(await context.new_page())
-        finally:
-            await browser.close()
+def _on_post(html: str) -> Serve:
+    """``html`` for the video's page; the comments' requests never answered; anything else refused."""
+    return lambda url: html if url.startswith(POST) else HANG if "/api/comment/list/" in url else None
 
 
 @pytest.mark.slow
@@ -456,7 +438,7 @@ def test_prepare_is_bounded_when_the_comments_never_come() -> None:
         notes = await asyncio.wait_for(TikTokProfile().prepare(page, 3.0, replies=5), 60)
         return notes, await page.evaluate("document.documentElement.getAttribute('data-vestige-replies')")
 
-    notes, mark = asyncio.run(_in_chromium(fixture("video-live.html"), run))
+    notes, mark = asyncio.run(in_chromium(_on_post(fixture("video-live.html")), run))
     assert mark == "5"
     assert "tiktok: opened the truncated description" in notes
     assert "tiktok: 0 comment(s) shown after 0 scroll(s) of the comment panel" in notes
@@ -474,5 +456,5 @@ def test_prepare_is_bounded_when_the_page_never_answers() -> None:
         notes: list[str] = await asyncio.wait_for(TikTokProfile().prepare(page, 3.0, replies=5), 60)
         return notes
 
-    notes = asyncio.run(_in_chromium(busy, run))
+    notes = asyncio.run(in_chromium(_on_post(busy), run))
     assert notes == ["tiktok: no comments loaded: the page did not answer"]

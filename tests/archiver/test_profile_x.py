@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import Serve, in_chromium
 from vestige.archiver.profiles import PostRecord, select_profile
 from vestige.archiver.profiles.post import MAX_REPLIES, MAX_TEXT, Author, Media, Ref
 from vestige.archiver.profiles.x import XProfile, XTarget, x_target
@@ -322,31 +323,9 @@ def test_arbitrary_markup_never_breaks_extraction(parts: list[str]) -> None:
 # ---------------------------------------------------------------- prepare() in a real page
 
 
-async def _in_chromium(html: str, run: Any) -> Any:
-    """Run ``run(page)`` in Chromium with the page at ``STATUS`` (and any x.com path) answered by ``html``."""
-    from playwright.async_api import async_playwright
-
-    from vestige.archiver.browser import find_chromium, launch_args
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=find_chromium(pw), headless=True, args=launch_args([])
-        )
-        try:
-            context = await browser.new_context()
-
-            async def answer(route: Any) -> None:
-                if route.request.url.startswith("https://x.com/"):
-                    await route.fulfill(body=html, content_type="text/html; charset=utf-8")
-                else:
-                    await route.abort()
-
-            await context.route("**/*", answer)
-            page = await context.new_page()
-            await page.goto(STATUS)
-            return await run(page)
-        finally:
-            await browser.close()
+def _on_x(html: str) -> Serve:
+    """``html`` for every x.com URL, the post's page among them; anything else refused."""
+    return lambda url: html if url.startswith("https://x.com/") else None
 
 
 @pytest.mark.slow
@@ -363,7 +342,7 @@ def test_show_more_that_leaves_the_page_is_taken_back() -> None:
         notes = await XProfile().prepare(page, 10, replies=0)
         return notes, page.url
 
-    notes, url = asyncio.run(_in_chromium(leaving, run))
+    notes, url = asyncio.run(in_chromium(_on_x(leaving), run, goto=STATUS))
     assert url == STATUS
     assert any(
         "'Show more' opened https://x.com/olena_k_ex/status/1769012345678902001" in n and "taken back" in n
@@ -378,5 +357,5 @@ def test_prepare_returns_when_the_page_never_answers() -> None:
         await asyncio.sleep(0.2)
         return await XProfile().prepare(page, 2, replies=5)  # type: ignore[no-any-return]
 
-    notes = asyncio.run(_in_chromium(fixture("status.html"), run))
+    notes = asyncio.run(in_chromium(_on_x(fixture("status.html")), run, goto=STATUS))
     assert notes == ["x: 0 replies show below the post after 0 'more replies' click(s)"]

@@ -7,15 +7,19 @@ import asyncio
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import HANG, Serve, in_chromium
 from vestige.archiver.profiles import PostRecord, select_profile
 from vestige.archiver.profiles.post import MAX_REPLIES
 from vestige.archiver.profiles.youtube import YouTubeProfile, youtube_target
+
+if TYPE_CHECKING:
+    from playwright.async_api import ViewportSize
 
 ASSETS = Path(__file__).parents[1] / "assets" / "platforms" / "youtube"
 WATCH = "https://www.youtube.com/watch?v=Vx7kQ2mZp9A"
@@ -509,28 +513,12 @@ def test_json_round_trip(url: str, name: str) -> None:
 # ---------------------------------------------------------------- prepare, in a real Chromium
 
 
-async def _in_chromium(html: str, run: Any) -> Any:
-    from playwright.async_api import async_playwright
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 
-    from vestige.archiver.browser import find_chromium, launch_args
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=find_chromium(pw), headless=True, args=launch_args([])
-        )
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-
-            async def answer(route: Any) -> None:
-                if route.request.url.startswith(WATCH):
-                    await route.fulfill(body=html, content_type="text/html; charset=utf-8")
-                elif "/youtubei/v1/next" not in route.request.url:  # the comments never come
-                    await route.abort()
-
-            await context.route("**/*", answer)
-            return await run(await context.new_page())
-        finally:
-            await browser.close()
+def _on_watch(html: str) -> Serve:
+    """``html`` for the watch page; the comments' requests never answered; anything else refused."""
+    return lambda url: html if url.startswith(WATCH) else HANG if "/youtubei/v1/next" in url else None
 
 
 @pytest.mark.slow
@@ -544,7 +532,9 @@ def test_prepare_is_bounded_when_the_comments_never_come() -> None:
         )
         return notes, mark, opened
 
-    notes, mark, hidden = asyncio.run(_in_chromium(fixture("watch-live.html"), run))
+    notes, mark, hidden = asyncio.run(
+        in_chromium(_on_watch(fixture("watch-live.html")), run, viewport=VIEWPORT)
+    )
     assert mark == "5" and hidden is False
     assert notes[0] == "youtube: opened the description ('...more')"
     assert notes[1] == "youtube: 0 comment thread(s) shown after 1 scroll(s) to the comments' end"
@@ -562,4 +552,5 @@ def test_prepare_is_bounded_when_the_page_never_answers() -> None:
         notes: list[str] = await asyncio.wait_for(YouTubeProfile().prepare(page, 3.0, replies=5), 60)
         return notes
 
-    assert asyncio.run(_in_chromium(busy, run)) == ["youtube: no comments loaded: the page did not answer"]
+    notes = asyncio.run(in_chromium(_on_watch(busy), run, viewport=VIEWPORT))
+    assert notes == ["youtube: no comments loaded: the page did not answer"]

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.chromium import HANG, Hang, in_chromium
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
 from vestige.archiver.profiles.draft import PostDraft
 from vestige.archiver.profiles.post import MAX_MEDIA, MAX_MESSAGES, MAX_TEXT, Author, Media
@@ -568,39 +569,12 @@ def test_malformed_records_are_format_errors(change: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- prepare() in a real page
 
 
-async def _in_chromium(pages: dict[str, str], run: Any, hang: str | None = None) -> Any:
-    """Run ``run(page)`` in Chromium with every request answered from ``pages`` by URL prefix (the
-    platforms' real host names, no network); ``hang`` is a prefix never answered; the rest is refused."""
-    from playwright.async_api import async_playwright
-
-    from vestige.archiver.browser import find_chromium, launch_args
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=find_chromium(pw), headless=True, args=launch_args([])
-        )
-        try:
-            context = await browser.new_context()
-
-            async def answer(route: Any) -> None:
-                url = route.request.url
-                if hang and url.startswith(hang):
-                    return  # never answered
-                for prefix, name in pages.items():
-                    if url.startswith(prefix):
-                        await route.fulfill(body=fixture(name), content_type="text/html; charset=utf-8")
-                        return
-                await route.abort()
-
-            await context.route("**/*", answer)
-            return await run(await context.new_page())
-        finally:
-            await browser.close()
-
-
 @pytest.mark.slow
 def test_telegram_prepare_waits_for_the_message_frame_and_changes_nothing() -> None:
-    pages = {EMBED: "telegram/post.html", POST: "telegram/post-page.html"}
+    def serve(url: str) -> str | None:
+        if url.startswith(EMBED):
+            return fixture("telegram/post.html")
+        return fixture("telegram/post-page.html") if url.startswith(POST) else None
 
     async def run(page: Any) -> tuple[list[str], float, int, str]:
         await page.goto(POST, wait_until="domcontentloaded")
@@ -610,7 +584,7 @@ def test_telegram_prepare_waits_for_the_message_frame_and_changes_nothing() -> N
         count = await frame.evaluate("document.querySelectorAll('.tgme_widget_message').length")
         return notes, time.monotonic() - started, count, await frame.content()
 
-    notes, seconds, count, frame_html = asyncio.run(_in_chromium(pages, run))
+    notes, seconds, count, frame_html = asyncio.run(in_chromium(serve, run))
     assert seconds < 10 and count == 1
     assert len(notes) == 1 and notes[0].startswith("telegram: waited") and EMBED in notes[0]
     record = select_profile(POST).extract(POST, "<html></html>", frames=[(EMBED, frame_html)])
@@ -619,6 +593,11 @@ def test_telegram_prepare_waits_for_the_message_frame_and_changes_nothing() -> N
 
 @pytest.mark.slow
 def test_prepare_returns_within_its_deadline_when_the_page_never_answers() -> None:
+    def serve(url: str) -> str | Hang | None:
+        if url.startswith(EMBED):
+            return HANG  # the message frame never comes
+        return fixture("telegram/post-page.html") if url.startswith(POST) else None
+
     async def run(page: Any) -> tuple[list[str], float, list[str]]:
         await page.goto(POST, wait_until="domcontentloaded")
         started = time.monotonic()
@@ -627,7 +606,7 @@ def test_prepare_returns_within_its_deadline_when_the_page_never_answers() -> No
         generic = await select_profile(ARTICLE).prepare(page, 1.0)
         return notes, elapsed, generic
 
-    notes, seconds, generic = asyncio.run(_in_chromium({POST: "telegram/post-page.html"}, run, hang=EMBED))
+    notes, seconds, generic = asyncio.run(in_chromium(serve, run))
     assert seconds < 3
     assert notes == ["telegram: the message frame did not show the message within 1.5 s"]
     assert generic == []
@@ -642,6 +621,6 @@ def test_generic_prepare_opens_collapsed_sections() -> None:
         notes = await select_profile(ARTICLE).prepare(page, 5)
         return notes, await page.evaluate("document.body.innerText")
 
-    notes, text = asyncio.run(_in_chromium({}, run))
+    notes, text = asyncio.run(in_chromium(lambda url: None, run))
     assert notes == ["generic: opened 1 collapsed <details> section(s)"]
     assert "прихований текст" in text
