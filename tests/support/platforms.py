@@ -17,7 +17,6 @@ import importlib.util
 import json
 import re
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from cryptography import x509
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.web import issue_server_cert, make_ca, write_pem
+from tests.support.web import issue_server_cert, local_server, make_ca, write_pem
 
 if TYPE_CHECKING:
     from tests.conftest import Cli, Result
@@ -196,10 +195,7 @@ class PlatformWeb:
                 if not head:
                     self.wfile.write(body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(self.pki.cert_pem, self.pki.key_pem)
-        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.server = local_server(Handler, self.pki.cert_pem, self.pki.key_pem)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

@@ -282,18 +282,34 @@ def make_test_pki(directory: Path) -> FixturePki:
     )
 
 
+ACCEPT_POLL_S = 1.0
+
+
+def local_server(
+    handler: type[http.server.BaseHTTPRequestHandler], cert: Path | None = None, key: Path | None = None
+) -> http.server.ThreadingHTTPServer:
+    """A threading HTTP server on 127.0.0.1 (HTTPS with ``cert`` and ``key``) whose accept loop cannot hang.
+
+    A browser drops speculative connections at any moment. With a blocking listening socket, one dropped
+    between the server's ``select`` and its ``accept`` blocks ``accept`` (and so ``shutdown``) for ever; with
+    TLS, ``accept`` would also wait for the client's handshake. So ``accept`` polls (a timeout is an
+    ``OSError`` the serve loop passes over) and the handshake happens in the request's own thread."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if cert is not None and key is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    server.socket.settimeout(ACCEPT_POLL_S)
+    return server
+
+
 class FixtureWeb:
     """Context manager: one origin on 127.0.0.1 (HTTP, or HTTPS with the given certificate)."""
 
     def __init__(self, cert: Path | None = None, key: Path | None = None) -> None:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.scheme = "http"
-        if cert is not None and key is not None:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(cert, key)
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-            self.scheme = "https"
+        self.server = local_server(_Handler, cert, key)
+        self.scheme = "https" if cert is not None and key is not None else "http"
         self.port = self.server.server_address[1]
         self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
