@@ -32,7 +32,8 @@ from .browser import find_chromium, launch_args
 from .media_download import download_problem, download_reason, run_media_download
 from .profiles import select_profile
 from .profiles.base import DEFAULT_REPLIES
-from .recorder import Limits, Recorder, RecordingProxy, ca_spki_hash
+from .recorder import Limits, Recorder, RecordingProxy
+from .recorder_ca import CA_CERT_FILE, write_ca
 from .redaction import CREDENTIAL_HEADERS, redact_url_password
 from .sessions import StoredSession, echoed_cookies
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
@@ -43,6 +44,7 @@ SOCKS_SCHEMES = ("socks5://", "socks5h://")
 PROXY_SCHEMES = ("http://", "https://", *SOCKS_SCHEMES)
 VIEWPORT: Any = {"width": 1280, "height": 900}
 SCROLL_STEPS = 30
+NETWORK_IDLE_S = 0.5  # quiet that ends a wait after late traffic: Playwright's (and Chromium's) network idle
 # What a platform showed instead of the post: the capture is kept, as partial, with this reason.
 NOT_THE_POST = {"login_wall", "deleted", "age_gate", "rate_limited", "geo_blocked", "not_found"}
 
@@ -147,6 +149,41 @@ class _Clock:
         return min(left, cap) if cap is not None else left
 
 
+@dataclass
+class Settling:
+    """When a page's late traffic is over: nothing in flight, ``settle`` seconds since the traffic first
+    stopped (what a timer or a script starts late begins in this window) and ``idle`` seconds since the
+    last exchange started or ended (what late traffic starts in turn is awaited too).
+
+    A page quiet since its load-time traffic is done ``settle`` after it, as with a plain quiet wait of
+    ``settle``; a page that fetches once 0.6 s later is done at max(``settle`` after the first quiet
+    moment, ``idle`` after that fetch), where a plain quiet wait would start ``settle`` over after it."""
+
+    settle: float
+    idle: float = NETWORK_IDLE_S
+    first_quiet: float | None = None
+
+    def done(self, inflight: bool, last_activity: float, now: float) -> bool:
+        if inflight:
+            return False
+        if self.first_quiet is None:
+            self.first_quiet = last_activity
+        return now - self.first_quiet >= self.settle and now - last_activity >= min(self.idle, self.settle)
+
+
+async def _wait_settled(rec: Recorder, settle: float, limit: float) -> bool:
+    """Wait, at most ``limit`` seconds, until the page's late traffic is over (``Settling``)."""
+    end = time.monotonic() + limit
+    settling = Settling(settle)
+    while True:
+        now = time.monotonic()
+        if settling.done(bool(rec.state.inflight), rec.state.last_activity, now):
+            return True
+        if now >= end:
+            return False
+        await asyncio.sleep(0.05)
+
+
 async def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
     """Wait until no exchange is in flight and none started for ``quiet`` seconds."""
     end = time.monotonic() + limit
@@ -183,20 +220,29 @@ class CaptureSession:
         self.pw: Any = None
         self.browser: Any = None
         self.executable: str | None = None
+        self.ca_spki = ""
         self.browser_version: str | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized = ntp_synchronized()  # once per run: it asks timedatectl
 
     async def __aenter__(self) -> CaptureSession:
+        """Start the recording proxy and Chromium side by side: the proxy imports mitmproxy and starts in
+        its thread while Playwright's driver and the browser start (the browser needs only the proxy's
+        CA, made first)."""
         from playwright.async_api import async_playwright
 
-        await asyncio.to_thread(self.proxy.start)
+        self.ca_spki = await asyncio.to_thread(write_ca, self.confdir)
+        proxy_start = asyncio.ensure_future(asyncio.to_thread(self.proxy.start))
         try:
-            self._pw_manager = async_playwright()
-            self.pw = await self._pw_manager.__aenter__()
-            self.executable = find_chromium(self.pw)
-            await self._launch()
+            try:
+                self._pw_manager = async_playwright()
+                self.pw = await self._pw_manager.__aenter__()
+                self.executable = find_chromium(self.pw)
+                await self._launch()
+            finally:
+                await asyncio.wait([proxy_start])  # the proxy is started (or failed) before it may stop
+            proxy_start.result()
         except BaseException:
             await self.__aexit__(None, None, None)
             raise
@@ -216,7 +262,7 @@ class CaptureSession:
         self.browser = await self.pw.chromium.launch(
             executable_path=self.executable,
             headless=True,
-            args=launch_args([f"--ignore-certificate-errors-spki-list={ca_spki_hash(self.confdir)}"]),
+            args=launch_args([f"--ignore-certificate-errors-spki-list={self.ca_spki}"]),
         )
         self.browser_version = self.browser.version
 
@@ -399,7 +445,7 @@ class _Run:
             self.url,
             why=why,
             listener=self.listener,
-            recorder_ca=self.session.confdir / "mitmproxy-ca-cert.pem",
+            recorder_ca=self.session.confdir / CA_CERT_FILE,
             workdir=self.workdir,
             seconds=self.clock.left() - MEDIA_DOWNLOAD_RESERVE_S,
             max_bytes=self.opts.max_resource_bytes,
@@ -633,7 +679,7 @@ async def _handle_page(
         # A few frames for lazy content to notice the scroll; what it fetches, the quiet wait awaits.
         await asyncio.sleep(0.05)
     await page.evaluate(_PLAY)
-    if not await _wait_quiet(rec, opts.settle, clock.left(20)):
+    if not await _wait_settled(rec, opts.settle, clock.left(20)):
         problems.append("the network did not go quiet before the snapshot")
     media = await _media_elements(page)
     await page.evaluate("() => window.scrollTo(0, 0)")
@@ -768,7 +814,7 @@ MEDIA_DOWNLOAD_RESERVE_S = 5.0  # of the time limit, kept for the provenance and
 
 def _recorder_opener(confdir: Path, proxy: tuple[str, int]) -> urllib.request.OpenerDirector:
     """A urllib opener whose traffic goes through the recorder (and so into the WARC)."""
-    ctx = ssl.create_default_context(cafile=str(confdir / "mitmproxy-ca-cert.pem"))
+    ctx = ssl.create_default_context(cafile=str(confdir / CA_CERT_FILE))
     via = f"http://{proxy[0]}:{proxy[1]}"
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({"http": via, "https": via}), urllib.request.HTTPSHandler(context=ctx)

@@ -9,20 +9,18 @@ decides when the user is done (``vestige session add --login`` waits for Enter i
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from ..errors import InputError, VestigeError
 from .browser import find_chromium, launch_args
 from .browser_state import BrowserState
+from .recorder_ca import spki_hash
 
 
 class DisplayMissing(VestigeError):
@@ -53,16 +51,7 @@ def spki_hashes(pem_file: Path) -> list[str]:
         certs = x509.load_pem_x509_certificates(pem_file.read_bytes())
     except ValueError:
         raise InputError(f"{pem_file}: no PEM certificate in it") from None
-    return [
-        base64.b64encode(
-            hashlib.sha256(
-                c.public_key().public_bytes(
-                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-                )
-            ).digest()
-        ).decode()
-        for c in certs
-    ]
+    return [spki_hash(c) for c in certs]
 
 
 def browser_proxy(proxy: str | None) -> dict[str, str] | None:

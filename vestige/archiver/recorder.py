@@ -27,9 +27,6 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.verification import Store
-from mitmproxy import addons as mitm_addons
-from mitmproxy import options
-from mitmproxy.master import Master
 
 from .redaction import redact_fields
 from .tls import validate_chain
@@ -398,13 +395,26 @@ class RecordingProxy:
             self._ready.set()
 
     async def _main(self) -> None:
+        # mitmproxy is imported here, in the proxy's thread, while the caller starts the browser.
+        from mitmproxy import options
+        from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
+        from mitmproxy.master import Master
+
         self.loop = asyncio.get_running_loop()
         self.loop.set_exception_handler(_quiet_cancellations)
         opts = options.Options()
-        # A plain Master: DumpMaster's error check calls sys.exit().
+        # A plain Master (DumpMaster's error check calls sys.exit()) with only the addons a recorder
+        # needs: none that answers in the server's place (the onboarding app on mitm.it), rewrites
+        # traffic or saves it.
         self.master = Master(opts)
-        self.master.addons.add(*mitm_addons.default_addons())  # type: ignore[no-untyped-call]
-        self.master.addons.add(self.router)
+        self.master.addons.add(
+            core.Core(),
+            proxyserver.Proxyserver(),  # type: ignore[no-untyped-call]
+            next_layer.NextLayer(),
+            tlsconfig.TlsConfig(),
+            disable_h2c.DisableH2C(),
+            self.router,
+        )
         opts.update(  # type: ignore[no-untyped-call]  # after the addons registered their options
             listen_host="127.0.0.1",
             confdir=str(self.confdir),
@@ -472,12 +482,3 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def ca_spki_hash(confdir: Path) -> str:
-    """base64 SHA-256 of the recorder CA's key, for Chromium's --ignore-certificate-errors-spki-list."""
-    ca = x509.load_pem_x509_certificate((confdir / "mitmproxy-ca-cert.pem").read_bytes())
-    spki = ca.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
