@@ -44,7 +44,15 @@ from vestige.archiver.media_download import (
     media_type,
     run_media_download,
 )
-from vestige.archiver.ytdlp import FORMAT_MERGED, FORMAT_SINGLE, DownloadRequest, error_kind, ydl_params
+from vestige.archiver.ytdlp import (
+    FORMAT_MERGED,
+    FORMAT_SINGLE,
+    DownloadRequest,
+    _recorder_ydl,
+    error_kind,
+    js_runtimes,
+    ydl_params,
+)
 
 MEDIA = ASSETS / "media"
 HTML = "text/html; charset=utf-8"
@@ -446,6 +454,42 @@ def test_yt_dlp_options_keep_it_on_the_recorder_and_quiet(tmp_path: Path) -> Non
         DownloadRequest(**{**request.to_json(), "ffmpeg": "/usr/bin/ffmpeg"}), object(), print, print
     )
     assert merged["format"] == FORMAT_MERGED and merged["keepvideo"] and merged["ffmpeg_location"]
+
+
+def test_yt_dlp_has_a_javascript_runtime_for_youtube_challenges(tmp_path: Path) -> None:
+    # YouTube's formats need its signature and "n" challenges solved in JavaScript: yt-dlp gets the
+    # Node.js that ships with Playwright and the installed yt-dlp-ejs solver (no remote components).
+    [(name, config)] = js_runtimes().items()
+    assert name == "node" and Path(config["path"]).is_file()
+    request = DownloadRequest(
+        url="https://www.youtube.com/watch?v=x",
+        proxy="http://127.0.0.1:9",
+        recorder_ca=certifi.where(),
+        directory=str(tmp_path),
+        report=str(tmp_path / "r.json"),
+        seconds=60,
+        max_bytes=5 << 20,
+    )
+
+    class Log:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def debug(self, msg: str) -> None:
+            self.lines.append(msg)
+
+        info = warning = error = debug
+
+    log = Log()
+    params = {**ydl_params(request, log, print, print), "verbose": True}
+    assert params["js_runtimes"] == {"node": config} and params["remote_components"] == []
+    with _recorder_ydl(params, request.recorder_ca):  # yt-dlp's own report of what it can use
+        pass
+    header = "\n".join(log.lines)
+    runtime = next(line for line in log.lines if "JS runtimes:" in line)
+    major = int(runtime.split("node-", 1)[1].split(".", 1)[0])
+    assert major >= 22, runtime  # yt-dlp's minimum for Node.js
+    assert "yt_dlp_ejs-" in header and "Cryptodome-" in header  # the solver; AES for encrypted HLS
 
 
 def test_yt_dlp_errors_are_named() -> None:

@@ -15,7 +15,9 @@ validates the origin's certificate and records it, as it does for the browser.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 import resource
 import shutil
@@ -100,7 +102,8 @@ def ydl_params(request: DownloadRequest, logger: Any, progress: Any, postprocess
         "geo_bypass": False,
         # Only yt-dlp's own downloaders, which use ``proxy``; never code fetched at run time.
         "external_downloader": {"default": "native"},
-        "remote_components": [],
+        "remote_components": [],  # nothing fetched outside the recorder: the solver scripts are installed
+        "js_runtimes": js_runtimes(),
         # Files stay as received: no fix-ups; merged only with ffmpeg, keeping the originals.
         "fixup": "never",
         "keepvideo": True,
@@ -251,6 +254,18 @@ def _entries(info: dict[str, Any]) -> list[dict[str, Any]]:
         if len(out) >= MAX_ENTRIES:
             break
     return out[:MAX_ENTRIES]
+
+
+def js_runtimes() -> dict[str, dict[str, str]]:
+    """The JavaScript runtime yt-dlp solves YouTube's signature and "n" challenges with (without one it
+    gets no usable YouTube formats): the Node.js that ships with Playwright, which Vestige needs anyway,
+    running the challenge solver of the yt-dlp-ejs package (installed with yt-dlp's default extras), under
+    Node's permission model, so no file or network access. Else yt-dlp's default, deno, if installed."""
+    spec = importlib.util.find_spec("playwright")
+    node = Path(spec.origin).parent / "driver" / "node" if spec is not None and spec.origin else None
+    if node is not None and node.is_file() and os.access(node, os.X_OK):
+        return {"node": {"path": str(node)}}
+    return {"deno": {}}
 
 
 def _recorder_ydl(params: dict[str, Any], ca_file: str) -> Any:
