@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -17,6 +18,7 @@ from vestige.archiver.browser_state import (
     BrowserState,
     parse_cookies_txt,
     parse_storage_state,
+    to_cookies_txt,
 )
 from vestige.archiver.redaction import CREDENTIAL_HEADERS, MARKER, redact_fields, redact_url_password
 from vestige.archiver.session_store import SessionStore
@@ -46,6 +48,32 @@ def test_cookies_txt_is_read_as_browsers_and_yt_dlp_write_it() -> None:
     assert by_name["stel_empty"].value == ""
     assert by_name["LOGIN_INFO"].http_only and by_name["LOGIN_INFO"].domain == ".youtube.com"
     assert SSID not in repr(state)  # values stay out of reprs (tracebacks, logs)
+
+
+def test_cookies_txt_written_for_yt_dlp_reads_back_the_same_cookies() -> None:
+    from http.cookiejar import MozillaCookieJar
+    from tempfile import NamedTemporaryFile
+
+    state = parse_storage_state(STATE.read_bytes())  # SameSite known: cookies.txt cannot say it
+    written = to_cookies_txt(state)
+    again = parse_cookies_txt(written)
+    # cookies.txt has whole seconds (the fixture has an expiry of ...800.5) and no SameSite.
+    expected = [
+        dataclasses.replace(c, same_site=None, expires=c.expires if c.expires < 0 else float(int(c.expires)))
+        for c in state.cookies
+    ]
+    assert expected == list(again.cookies)
+    assert to_cookies_txt(parse_cookies_txt(COOKIES.read_bytes())) == to_cookies_txt(
+        parse_cookies_txt(to_cookies_txt(parse_cookies_txt(COOKIES.read_bytes())))
+    )
+    # Python's own reader (yt-dlp's jar is one) takes it: the values and HttpOnly cookies included.
+    with NamedTemporaryFile() as f:
+        f.write(to_cookies_txt(parse_cookies_txt(COOKIES.read_bytes())))
+        f.flush()
+        jar = MozillaCookieJar(f.name)
+        jar.load(ignore_discard=True, ignore_expires=True)
+    assert {c.name: c.value for c in jar}["stel_ssid"] == SSID
+    assert {c.name for c in jar} >= {"stel_token", "LOGIN_INFO", "stel_empty"}
 
 
 def test_a_whole_browser_export_is_cut_down_to_the_platform() -> None:

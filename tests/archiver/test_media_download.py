@@ -10,6 +10,7 @@ recorder, and the tests check it is in the WARC.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import socket
@@ -44,6 +45,7 @@ from vestige.archiver.media_download import (
     media_type,
     run_media_download,
 )
+from vestige.archiver.redaction import MARKER
 from vestige.archiver.ytdlp import (
     FORMAT_MERGED,
     FORMAT_SINGLE,
@@ -73,6 +75,12 @@ BSKY_DID = "did:plc:k3xq7m2v4wz5povernennia0"
 BSKY_CID = "bafkreihq2f5v6xg7t4a3yqzrj5w6lq4vbm7k2pxn3c6d5e4f3g2h1i0jka"
 TG_CHANNEL = "https://t.me/s/detsky_centr_example"
 TG_VIDEO = "https://cdn4.telesco.pe/file/fixture-video-2485.mp4?token=FIXTURE"
+# A closed channel's post whose video only a logged-in account gets (page and file): yt-dlp needs the
+# session's cookie.
+CLOSED = "https://t.me/s/zakrytyi_video_example/41"
+CLOSED_FILE = "https://t.me/file/zakrytyi_video_example/41/original.webm"
+CLOSED_SSID = "3c9e7a1f5b2d4068ae1c7f9b3d5e2a40"
+LOGIN_WALL = "<html><head><title>Telegram: увійдіть</title></head><body>Увійдіть у Telegram</body></html>"
 # Bluesky's DID directory and the user's PDS, and a news outlet: not among the platform hosts.
 EXTRA_HOSTS = ("plc.directory", "*.us-east.host.bsky.network", "news.example.org", "media.news.example.org")
 
@@ -83,6 +91,21 @@ def _file(name: str) -> bytes:
 
 def _path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def _logged_in(request: Request) -> bool:
+    return f"stel_ssid={CLOSED_SSID}" in request.headers.get("cookie", "")
+
+
+def _closed_post(request: Request) -> tuple[int, str, bytes]:
+    if not _logged_in(request):
+        return 200, HTML, LOGIN_WALL.encode()
+    page = _file("news-video-article.html").replace(ARTICLE.encode(), CLOSED.encode())
+    return 200, HTML, page.replace(ARTICLE_FILE.encode(), CLOSED_FILE.encode())
+
+
+def _closed_file(request: Request) -> tuple[int, str, bytes]:
+    return (200, "video/webm", CLIP) if _logged_in(request) else (403, "text/plain", b"Forbidden")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +132,8 @@ def look_alike(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
         ("morel.us-east.host.bsky.network", "/xrpc/com.atproto.sync.getBlob"): (200, "video/webm", CLIP),
         ("t.me", "/s/detsky_centr_example"): (200, HTML, (ASSETS / "telegram" / "channel.html").read_bytes()),
         ("cdn4.telesco.pe", "/file/fixture-video-2485.mp4"): (200, "video/mp4", CLIP),
+        ("t.me", _path(CLOSED)): _closed_post,
+        ("t.me", _path(CLOSED_FILE)): _closed_file,
     }
     with serve(routes, tmp_path_factory.mktemp("pki"), HOSTS + EXTRA_HOSTS) as served:
         yield served
@@ -196,6 +221,48 @@ def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorde
     [body] = [p for kind, uri, _, p, _ in records if kind == "response" and uri == ARTICLE_FILE]
     assert body == CLIP
     assert prov["versions"]["yt-dlp"] == section["tool"]["version"]
+
+
+@pytest.mark.slow
+def test_a_logged_in_capture_lends_yt_dlp_its_session_and_keeps_the_cookie_out(
+    vestige: Cli, capture: Any, look_alike: LookAlike, archive_root: Path, tmp_path: Path
+) -> None:
+    """A closed channel shows its post and serves its video only to the account's cookie. With --session
+    yt-dlp gets the video as that account; its cookie is redacted in the WARC like the browser's, and the
+    cookies file it was lent is gone."""
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text(f".t.me\tTRUE\t/\tTRUE\t4102444800\tstel_ssid\t{CLOSED_SSID}\n")
+    added = vestige("session", "add", "telegram", "--label", "osint-tg-video", "--cookies", str(cookies))
+    assert added.exit_code == 0, added.stderr
+    server = look_alike.web
+    server.seen.clear()
+    code, row, prov = capture(CLOSED, "--session")
+    assert code == 0 and row["state"] == "complete", row["reason"]
+    section = prov["media_download"]
+    assert section["ran"] and section["error"] is None and section["session"] == "osint-tg-video"
+    [media] = [a for a in row["artifacts"] if a["role"] == "media"]
+    assert media["sha256"] == CLIP_SHA256
+    [file_get] = _seen(server, CLOSED_FILE)  # yt-dlp's, as the account
+    assert file_get.headers["user-agent"] == section["user_agent"] and _logged_in(file_get)
+    with open(artifact_path(row, "warc"), "rb") as fp:
+        cookie_headers = [
+            rec.http_headers.get_header("Cookie")
+            for rec in ArchiveIterator(fp)
+            if rec.rec_type == "request" and rec.rec_headers.get_header("WARC-Target-URI") == CLOSED_FILE
+        ]
+    assert cookie_headers == [MARKER.decode()]
+    # The cookie value is in the stored session only: nowhere else in the archive (its scratch, where the
+    # cookies file was, included), WARC gunzipped.
+    for f in archive_root.rglob("*"):
+        if f.is_file() and "sessions" not in f.parts:
+            data = f.read_bytes()
+            data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+            assert CLOSED_SSID.encode() not in data, f
+
+    # Without the session: the login wall, and no video for yt-dlp either.
+    code, row, prov = capture(CLOSED)
+    assert not [a for a in row["artifacts"] if a["role"] == "media"]
+    assert "session" not in prov["media_download"]
 
 
 @pytest.mark.slow

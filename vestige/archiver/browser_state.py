@@ -164,6 +164,24 @@ def parse_cookies_txt(data: bytes) -> BrowserState:
     return BrowserState(tuple(cookies))
 
 
+def to_cookies_txt(state: BrowserState) -> bytes:
+    """The cookies of ``state`` as a Netscape cookies.txt, what yt-dlp reads (localStorage has no place in
+    it). ``parse_cookies_txt`` reads it back to the same cookies, but for SameSite, which it cannot say."""
+    lines = ["# Netscape HTTP Cookie File"]
+    for c in state.cookies:
+        fields = (
+            (HTTP_ONLY_PREFIX if c.http_only else "") + c.domain,
+            "TRUE" if c.domain.startswith(".") else "FALSE",
+            c.path,
+            "TRUE" if c.secure else "FALSE",
+            "0" if c.expires < 0 else str(int(c.expires)),
+            c.name,
+            c.value,
+        )
+        lines.append("\t".join(fields))
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _cookie_line(line: str, http_only: bool) -> Cookie:
     fields = line.split("\t")
     if len(fields) == 6:  # some exporters leave out an empty value's field

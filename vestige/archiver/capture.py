@@ -450,6 +450,7 @@ class _Run:
             seconds=self.clock.left() - MEDIA_DOWNLOAD_RESERVE_S,
             max_bytes=self.opts.max_resource_bytes,
             saved=saved,
+            session=self.opts.session,
         )
         await _wait_quiet(self.rec, 0.0, self.clock.left(10))  # its exchanges all written
         self.media_download = done.section

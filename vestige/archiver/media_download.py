@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .browser_state import to_cookies_txt
+from .sessions import StoredSession
 from .ytdlp import DownloadRequest, find_ffmpeg
 
 DIRECTORY = "media-download"  # under the capture's work directory
+COOKIES_FILE = "media-download-cookies.txt"  # a logged-in capture's, beside it, never among the files kept
 GRACE_S = 5.0  # after its own deadline the child has this long to write its report, then it is killed
 MIN_SECONDS = 3.0  # less time left than this: not started
 MAX_REPORT_BYTES = 8 << 20
@@ -141,9 +144,14 @@ async def run_media_download(
     seconds: float,
     max_bytes: int,
     saved: set[str],
+    session: StoredSession | None = None,
 ) -> MediaDownload:
     """Run yt-dlp for ``url`` through the recorder listening at ``listener``; never raises for what
-    yt-dlp or the site does (it is in the section's ``error``)."""
+    yt-dlp or the site does (it is in the section's ``error``).
+
+    A logged-in capture's ``session`` lends yt-dlp its cookies (restricted to the platform's domains when
+    the session was stored), in an owner-only cookies.txt that is removed when yt-dlp ends; the recorder
+    redacts them in the WARC as it does the browser's."""
     via = f"http://{listener[0]}:{listener[1]}"
     section: dict[str, Any] = {"ran": False, "why": why, "url": url}
     if seconds < MIN_SECONDS:
@@ -152,6 +160,9 @@ async def run_media_download(
     directory = workdir / DIRECTORY
     directory.mkdir()
     report_path = workdir / "media-download-report.json"
+    cookies = _write_cookies(workdir, session) if session is not None else None
+    if session is not None:
+        section["session"] = session.label
     request = DownloadRequest(
         url=url,
         proxy=via,
@@ -162,6 +173,7 @@ async def run_media_download(
         max_bytes=max_bytes,
         skip_urls=tuple(sorted(saved)),
         ffmpeg=find_ffmpeg(),
+        cookies=str(cookies) if cookies else None,
     )
     section.update(ran=True, via=f"the capture's recorder ({via})", max_filesize=max_bytes)
     proc = await asyncio.create_subprocess_exec(
@@ -192,6 +204,8 @@ async def run_media_download(
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
+        if cookies is not None:
+            cookies.unlink(missing_ok=True)  # yt-dlp writes its jar back there when it ends
         printed = (await output).decode("utf-8", "replace")
     report = _read_report(report_path)
     if report is None:
@@ -207,6 +221,14 @@ async def run_media_download(
     if left:
         section["not_kept"] = left  # partial downloads: their bytes are in the WARC, marked as cut off
     return MediaDownload(section, files)
+
+
+def _write_cookies(workdir: Path, session: StoredSession) -> Path:
+    path = workdir / COOKIES_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fp:
+        fp.write(to_cookies_txt(session.state))
+    return path
 
 
 def _read_report(path: Path) -> dict[str, Any] | None:

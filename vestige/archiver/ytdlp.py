@@ -57,6 +57,7 @@ class DownloadRequest:
     max_bytes: int  # largest file (the capture's --max-size)
     skip_urls: tuple[str, ...] = ()  # files the capture saved already: not downloaded again
     ffmpeg: str | None = None  # ffmpeg to merge with (None: never merge)
+    cookies: str | None = None  # a logged-in capture's session cookies (cookies.txt, owner-only)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,6 +118,8 @@ def ydl_params(request: DownloadRequest, logger: Any, progress: Any, postprocess
         "writethumbnail": False,
         "writesubtitles": False,
     }
+    if request.cookies:
+        params["cookiefile"] = request.cookies
     if request.ffmpeg:
         params["ffmpeg_location"] = request.ffmpeg
         params["merge_output_format"] = "mkv"  # takes any codecs as they are
