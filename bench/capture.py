@@ -655,9 +655,9 @@ def instrumented_cli(out: Path, args: list[str]) -> None:
     with spans.span("import"):
         instrument(spans)
         import vestige.cli
+        import vestige.cli.capture
 
-        # The capture command's module: vestige/cli/capture.py, or vestige/cli.py before the CLI's split.
-        spans.wrap(sys.modules.get("vestige.cli.capture", vestige.cli), "_capture_batch")
+        spans.wrap(vestige.cli.capture, "_capture_batch")
     try:
         vestige.cli.cli.main(args=args, prog_name="vestige")
     finally:

@@ -271,3 +271,28 @@ def test_shell_completion_scripts_and_answers() -> None:
         text=True,
     )
     assert "verify-bundle" in answer.stdout
+
+
+def test_each_command_is_found_in_the_module_that_defines_it() -> None:
+    # The lazy map (vestige/cli/__init__.py) names every command's module, and only real commands.
+    for module in set(cli.lazy.values()):
+        __import__(f"vestige.cli.{module}")
+    defined = {name: cmd.callback.__module__ for name, cmd in cli.commands.items() if cmd.callback}
+    assert defined == {name: f"vestige.cli.{module}" for name, module in cli.lazy.items()}
+
+
+def test_list_and_search_import_no_capture_or_export_machinery(vestige: Cli, archive_root: Path) -> None:
+    assert vestige("init", "--operator", "Olena K.").exit_code == 0
+    probe = (
+        "import sys\n"
+        "from vestige.cli import cli\n"
+        "for args in (['list'], ['search', 'x']):\n"
+        "    try:\n"
+        f"        cli.main(['--archive', {str(archive_root)!r}, *args])\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        "heavy = ('playwright', 'mitmproxy', 'yt_dlp', 'vestige.archiver', 'vestige.exports')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import importlib
 import json
 import os
 import sys
@@ -52,7 +53,24 @@ def _report_timestamps(archive: Archive) -> list[dict[str, Any]]:
 
 
 class VestigeGroup(click.Group):
-    """Runs a command and turns every error into one line on stderr and a documented exit code."""
+    """Runs a command and turns every error into one line on stderr and a documented exit code.
+
+    A command's module (``lazy``: command name -> module of this package) is imported when the command is
+    looked up, so that ``vestige list`` does not import what ``vestige capture`` or ``vestige export``
+    need; listing the commands (help, completion, the CLI reference) imports them all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"{__package__}.{module}")  # its decorators register the command
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self,
