@@ -20,7 +20,13 @@ from vestige.archiver.browser_state import (
     parse_storage_state,
     to_cookies_txt,
 )
-from vestige.archiver.redaction import CREDENTIAL_HEADERS, MARKER, redact_fields, redact_url_password
+from vestige.archiver.redaction import (
+    CREDENTIAL_HEADERS,
+    MARKER,
+    redact_body,
+    redact_fields,
+    redact_url_password,
+)
 from vestige.archiver.session_store import SessionStore
 from vestige.archiver.sessions import StoredSession, echoed_cookies, scope_for, session_for
 from vestige.errors import InputError
@@ -206,9 +212,10 @@ def test_a_url_gets_the_session_whose_domains_include_its_host() -> None:
 
 def test_the_provenance_names_the_account_and_what_was_redacted_never_a_value() -> None:
     tg = _session()
-    prov = tg.provenance(Counter({"cookie": 3, "set-cookie": 1}), ["stel_ssid"])
+    prov = tg.provenance(Counter({"cookie": 3, "set-cookie": 1}), ["stel_ssid"], Counter({"fb_dtsg": 2}))
     assert prov["account_label"] == "osint-tg-1" and prov["platform"] == "telegram"
     assert prov["redacted_headers"] == {"cookie": 3, "set-cookie": 1}
+    assert prov["redacted_body_fields"] == {"fb_dtsg": 2}
     assert prov["cookie_values_shown_by_the_page"] == ["stel_ssid"]
     text = json.dumps([prov, tg.summary(), tg.capture_option()])
     assert SSID not in text and "c0ffee0fixture" not in text
@@ -371,3 +378,29 @@ def test_capture_session_without_a_stored_session_stops_before_capturing(cli: Cl
         and "--session: no stored session covers https://t.me/s/channel_example" in res.stderr
     )
     assert cli("list", "--json").json() == []
+
+
+def test_request_body_credentials_are_redacted_and_nothing_else_changes() -> None:
+    counts: Counter[str] = Counter()
+    form = b"av=1000&__user=1&fb_dtsg=NAft%3A12%3A1700&jazoest=25411&lsd=AVqX&Access_Token=vk1.a.x&q=%D0%B4"
+    out = redact_body(form, "application/x-www-form-urlencoded; charset=UTF-8", counts)
+    marker = b"%5Bredacted+by+Vestige%5D"
+    assert out == (
+        b"av=1000&__user=1&fb_dtsg=" + marker + b"&jazoest=" + marker + b"&lsd=" + marker
+        + b"&Access_Token=" + marker + b"&q=%D0%B4"
+    )  # fmt: skip
+    doc = b'{"variables": {"id": "118", "access_token": "vk1.a.\\"quoted\\""}, "fb_dtsg":"x", "n": ["lsd"]}'
+    out = redact_body(doc, "application/json", counts)
+    assert out == (
+        b'{"variables": {"id": "118", "access_token": "' + MARKER + b'"}, "fb_dtsg":"' + MARKER
+        + b'", "n": ["lsd"]}'
+    )  # fmt: skip
+    assert json.loads(out)["variables"]["id"] == "118"  # still JSON
+    assert counts == {"access_token": 2, "fb_dtsg": 2, "jazoest": 1, "lsd": 1}
+    # Other bodies, and fields merely containing a name, stay as they were.
+    for body, media_type in (
+        (b"fb_dtsg=1", "text/plain"),
+        (b"not_fb_dtsg=1&fb_dtsgx=2&fb_dtsg", "application/x-www-form-urlencoded"),
+        (b'{"my_access_token": "v"}', "application/json"),
+    ):
+        assert redact_body(body, media_type) == body

@@ -68,6 +68,8 @@ const csrf = (document.cookie.match(/stel_csrf=([^;]+)/) || [])[1];
 fetch("/api/comments?post=118", {{headers: {{"Authorization": "Bearer " + localStorage.getItem("tg_bearer"),
   "X-Csrf-Token": csrf}}}}).then(r => r.json()).then(j => {{
   document.getElementById("comments").textContent = j.comments.join(" | "); }});
+fetch("/api/views", {{method: "POST", body: new URLSearchParams({{post: "118",
+  access_token: localStorage.getItem("tg_bearer")}})}});
 </script></body></html>""".encode()
 
 LOGIN_WALL = """<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8"><title>Telegram: увійдіть</title>
@@ -107,11 +109,20 @@ def _comments(request: Request) -> Any:
     return 200, "application/json", json.dumps(body, ensure_ascii=False).encode()
 
 
+def _views(request: Request) -> Any:
+    """A view counter the page posts the account's token to, in a form body (as VK's client posts its
+    access_token to its API)."""
+    if request.method == "POST" and f"access_token={BEARER}".encode() in request.body:
+        return 200, "application/json", b'{"views": 1204}'
+    return 401, "application/json", b'{"error": "unauthorized"}'
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     routes: dict[tuple[str, str], Any] = {
         ("t.me", CHANNEL): _channel,
         ("t.me", "/api/comments"): _comments,
+        ("t.me", "/api/views"): _views,
         (
             "web.telegram.org",
             "/a/",
@@ -211,6 +222,13 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     [api_rec] = [r for r, _ in requests if "/api/comments" in r.rec_headers.get_header("WARC-Target-URI")]
     assert api_rec.http_headers.get_header("Authorization") == MARKER.decode()
     assert api_rec.http_headers.get_header("X-Csrf-Token") == MARKER.decode()
+    # The token the page posted in a form body reached the platform, and the WARC has the marker instead.
+    views = next(r for r in asked if r.path == "/api/views")
+    assert f"access_token={BEARER}".encode() in views.body
+    [views_body] = [
+        b for r, b in requests if r.rec_headers.get_header("WARC-Target-URI").endswith("/api/views")
+    ]
+    assert views_body == b"post=118&access_token=%5Bredacted+by+Vestige%5D"
     [page_rec] = [
         r
         for r, _ in records
@@ -231,6 +249,7 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
         session["redacted_headers"]["authorization"] == 1 and session["redacted_headers"]["x-csrf-token"] == 1
     )
     assert session["cookie_values_shown_by_the_page"] == ["stel_lang_echo"]
+    assert session["redacted_body_fields"] == {"access_token": 1}
     assert prov["options"]["session"]["label"] == "osint-tg-7"
     [info] = [body for r, body in records if r.rec_type == "warcinfo"]
     assert b"osint-tg-7" in info and MARKER in info  # a WARC reader learns the records are redacted

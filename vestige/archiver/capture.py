@@ -543,7 +543,11 @@ class _Run:
                 "page_state": self.post.get("page_state") if self.post else None,
                 "unreadable": self.post.get("unreadable") if self.post else None,
             },
-            "session": opts.session.provenance(rec.redacted, self.session_echoes) if opts.session else None,
+            "session": (
+                opts.session.provenance(rec.redacted, self.session_echoes, rec.redacted_fields)
+                if opts.session
+                else None
+            ),
             "main_origin_tls": self.tls_main,
             "state": self.state,
             "reason": self.reason,

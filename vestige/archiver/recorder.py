@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.verification import Store
 
-from .redaction import redact_fields
+from .redaction import redact_body, redact_fields
 from .tls import validate_chain
 from .warc import RawHttpHeaders, Sha256WARCWriter, header_block, tls_protocol, warc_date
 
@@ -144,6 +144,7 @@ class Recorder:
         # and how many fields of each name were, in the records written.
         self.redact = redact
         self.redacted: Counter[str] = Counter()
+        self.redacted_fields: Counter[str] = Counter()  # request-body fields, when ``redact`` is set
 
     # -- connections --------------------------------------------------------------------------------
     def server_connect(self, data: Any) -> None:
@@ -226,6 +227,8 @@ class Recorder:
         req_proto = "HTTP/1.1" if req_h2 else req.http_version
         req_line = f"{req.method} {req.path} {req_proto}".encode("latin-1")
         req_body: bytes = req.raw_content or b""
+        if self.redact and req_body and req.headers.get("content-encoding", "identity") == "identity":
+            req_body = redact_body(req_body, req.headers.get("content-type", ""), self.redacted_fields)
 
         proto, status_line, resp_fields, dechunked = _response_head(resp)
         resp_fields = redact_fields(resp_fields, self.redact, self.redacted)

@@ -1,16 +1,18 @@
-"""Credential headers in a logged-in capture: their values never reach the WARC.
+"""Credentials in a logged-in capture: their values never reach the WARC.
 
 A capture made with a stored login session (``vestige capture --session``) sends the investigator's
 cookies and tokens to the platform, and the platform may answer with refreshed ones. Evidence is handed to
 courts and opposing counsel, so every such value is replaced by a fixed marker in the records as written;
 the header names and their order stay, so the record still shows that a credential was sent and where.
+Request bodies get the same treatment for the form and JSON fields that carry session tokens.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
 MARKER = b"[redacted by Vestige]"
 
@@ -37,6 +39,64 @@ CREDENTIAL_HEADERS: frozenset[str] = frozenset(
         "x-access-token",
     }
 )
+
+
+# Lower-case names of request-body fields whose values are session credentials: OAuth and API access
+# tokens (VK's web client posts access_token to api.vk.com), Facebook's fb_dtsg and lsd anti-forgery
+# tokens (and jazoest, a checksum of fb_dtsg), and the usual CSRF form fields (Rails' and Mastodon's
+# authenticity_token among them).
+CREDENTIAL_FIELDS: frozenset[str] = frozenset(
+    {
+        "access_token",
+        "oauth_token",
+        "refresh_token",
+        "id_token",
+        "fb_dtsg",
+        "fb_dtsg_ag",
+        "lsd",
+        "jazoest",
+        "csrf_token",
+        "csrftoken",
+        "csrfmiddlewaretoken",
+        "authenticity_token",
+        "_csrf",
+        "xsrf_token",
+    }
+)
+_FORM = "application/x-www-form-urlencoded"
+# A JSON member named like a credential field with a string value: group 1 up to the value, 2 the name.
+_JSON_FIELD = re.compile(
+    rb'("('
+    + b"|".join(re.escape(n.encode()) for n in sorted(CREDENTIAL_FIELDS))
+    + rb')"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+
+
+def redact_body(body: bytes, content_type: str, counts: Counter[str] | None = None) -> bytes:
+    """A request body with the value of each credential field (``CREDENTIAL_FIELDS``) replaced by the
+    marker: in a form (``application/x-www-form-urlencoded``), or a JSON document's string members of those
+    names at any depth. Every other byte is kept as sent. Other bodies are returned unchanged."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == _FORM:
+        pairs = body.split(b"&")
+        for i, pair in enumerate(pairs):
+            name, eq, _value = pair.partition(b"=")
+            key = unquote_plus(name.decode("latin-1")).lower()
+            if eq and key in CREDENTIAL_FIELDS:
+                pairs[i] = name + b"=" + quote_plus(MARKER).encode()
+                if counts is not None:
+                    counts[key] += 1
+        return b"&".join(pairs)
+    if media_type == "application/json" or media_type.endswith("+json"):
+
+        def marker(m: re.Match[bytes]) -> bytes:
+            if counts is not None:
+                counts[m.group(2).decode().lower()] += 1
+            return m.group(1) + b'"' + MARKER + b'"'
+
+        return _JSON_FIELD.sub(marker, body)
+    return body
 
 
 def redact_fields(

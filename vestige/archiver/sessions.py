@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 from .browser_state import BrowserState, check_host, in_domains
 from .profiles.base import PROFILE_NAMES
-from .redaction import CREDENTIAL_HEADERS, MARKER
+from .redaction import CREDENTIAL_FIELDS, CREDENTIAL_HEADERS, MARKER
 
 SOURCES = ("cookies.txt", "storage-state", "login")
 MAX_LABEL = 100
@@ -123,10 +123,13 @@ class StoredSession:
             "platform": self.platform,
             "label": self.label,
             "redacted_headers": sorted(CREDENTIAL_HEADERS),
+            "redacted_body_fields": sorted(CREDENTIAL_FIELDS),
             "redaction_marker": MARKER.decode(),
         }
 
-    def provenance(self, redacted: Mapping[str, int], echoed: Iterable[str]) -> dict[str, Any]:
+    def provenance(
+        self, redacted: Mapping[str, int], echoed: Iterable[str], body_fields: Mapping[str, int]
+    ) -> dict[str, Any]:
         """The provenance's ``session`` section: the account used and what was kept out of the WARC."""
         return {
             "platform": self.platform,
@@ -138,12 +141,15 @@ class StoredSession:
             "local_storage_origins": [o.origin for o in self.state.origins],
             "redaction_marker": MARKER.decode(),
             "redacted_headers": dict(sorted(redacted.items())),
+            "redacted_body_fields": dict(sorted(body_fields.items())),
             "cookie_values_shown_by_the_page": sorted(set(echoed)),
             "note": (
                 "captured logged in with this account: the value of every credential header (cookie, "
                 "set-cookie, authorization and the platform tokens in options.session.redacted_headers) "
-                "in the WARC is the redaction marker; header names and order are as sent. What the page "
-                "itself shows (its DOM, text, screenshot and response bodies) is kept as it was."
+                "in the WARC is the redaction marker; header names and order are as sent. So is the value "
+                "of every request-body field named in options.session.redacted_body_fields (forms and "
+                "JSON; URL-encoded in a form), the rest of the body as sent. What the page itself shows "
+                "(its DOM, text, screenshot and response bodies) is kept as it was."
             ),
         }
 
