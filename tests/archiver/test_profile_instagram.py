@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.support.chromium import in_chromium
 from vestige.archiver.profiles import PostRecord, select_profile
 from vestige.archiver.profiles.instagram import InstagramProfile, InstagramTarget, instagram_target
-from vestige.archiver.profiles.post import Author, Media
+from vestige.archiver.profiles.post import Author, Media, Place
 
 ASSETS = Path(__file__).parents[1] / "assets" / "platforms" / "instagram"
 POST = "https://www.instagram.com/p/C4xFixture1/"
@@ -124,6 +124,9 @@ def test_the_post_from_its_embedded_item() -> None:
     assert record.posted_at == "2024-03-03T09:15:00Z" and record.posted_at_raw == "1709457300"
     assert record.edited is True and record.edited_at is None
     assert "edited_at: Instagram marks the caption as edited but does not say when" in record.unreadable
+    assert record.place == Place(
+        "Геническ (пример)", "1000000001", "https://www.instagram.com/explore/locations/1000000001/"
+    )
     assert record.text is not None and record.text.startswith("Сегодня в наш центр прибыли 23 ребёнка")
     assert record.text.endswith("#оздоровление #детскийцентр")  # whole, though the markup shows it cut
     assert record.counts == {"likes": 1234, "replies": 56} and record.counts_raw == {

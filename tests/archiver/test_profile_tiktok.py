@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.chromium import HANG, Serve, in_chromium
-from vestige.archiver.profiles import PostRecord, select_profile
+from vestige.archiver.profiles import Place, PostRecord, select_profile
 from vestige.archiver.profiles.post import MAX_REPLIES
 from vestige.archiver.profiles.tiktok import TikTokProfile, tiktok_target
 
@@ -118,6 +118,8 @@ def test_a_video_post_every_field() -> None:
     assert record.text is not None and record.text.startswith("Марійка вдома! 12-річну дівчинку")
     assert record.text.endswith("за допомогу 💛 #повернення #дітидодому")
     assert record.language == "uk"
+    assert record.place == Place(country="UA")  # locationCreated: where TikTok says it was posted from
+    assert "locationCreated" in record.sources["place"]
     assert record.links == (
         "https://www.tiktok.com/@povernennia_hub_example",
         "https://www.tiktok.com/tag/повернення",

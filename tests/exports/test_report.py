@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from vestige.archiver.profiles import select_profile
+from vestige.archiver.profiles import Place, select_profile
 from vestige.exports.exhibit import CustodyEvent, Exhibit, ExhibitArtifact, TimestampInfo
 from vestige.exports.report import (
     PngRows,
@@ -411,7 +411,8 @@ def _telegram_post() -> dict[str, Any]:
     record = select_profile(url).extract(url, html)
     assert record is not None
     reply = dataclasses.replace(record, post_id="2490", text="Відповідь: де документи дітей?", media=())
-    return dataclasses.replace(record, replies=(reply,)).to_json()
+    place = Place("Генічеськ", "1000000001", "https://www.instagram.com/explore/locations/1000000001/", "UA")
+    return dataclasses.replace(record, replies=(reply,), place=place).to_json()
 
 
 def test_capture_report_prints_the_whole_post_record(tmp_path: Path, screenshot: Path) -> None:
@@ -426,6 +427,8 @@ def test_capture_report_prints_the_whole_post_record(tmp_path: Path, screenshot:
     assert "fixture-photo-2482-bus.jpg" in flat  # every media item
     assert "views: 12,400" in text and "12.4K" in text  # the count read, and as shown
     assert "Replies recorded (1)" in text and "#2490" in text
+    assert "Генічеськ" in text and squeezed("posted from country UA") in flat, text
+    assert squeezed("place ID 1000000001") in flat
     assert squeezed("Відповідь: де документи дітей?") in flat
     assert squeezed("edited_at: Telegram marks the message as edited but does not show when") in flat
 

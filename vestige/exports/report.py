@@ -534,6 +534,8 @@ def _post(post: Mapping[str, Any]) -> str:
         rows.append(_row("Edited", ("yes" if edited else "no") + (f": {when}" if when else "")))
     if post.get("language"):
         rows.append(_row("Language", _text(post.get("language"))))
+    if post.get("place"):
+        rows.append(_row("Place", _place(_as_dict(post.get("place")))))
     if post.get("title"):
         rows.append(_row("Title", _text(post.get("title"))))
     rows += [
@@ -589,6 +591,17 @@ def _counts(counts: Mapping[str, Any], raw: Mapping[str, Any]) -> str:
         number = _number(value) if isinstance(value, int) else '<span class="none">unreadable</span>'
         lines.append(f"{_text(name)}: {number}{_shown(raw[name]) if name in raw else ''}")
     return _list(lines)
+
+
+def _place(place: Mapping[str, Any]) -> str:
+    parts = [_text(place.get("name"))] if place.get("name") else []
+    if place.get("country"):
+        parts.append(f"posted from country {_text(place.get('country'))} (as the platform records it)")
+    if place.get("id"):
+        parts.append(f"place ID {_text(place.get('id'))}")
+    if place.get("url"):
+        parts.append(f'<span class="mono">{_text(place.get("url"))}</span>')
+    return " · ".join(parts) or _text(None)
 
 
 def _ref(ref: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ page before its snapshot; ``profile.extract(url, dom_html, frames=...)`` reads t
 ``PostRecord`` (``record.to_json()`` to store it)."""
 
 from .base import PROFILE_NAMES, Frame, Profile, select_profile
-from .post import COMPLETE_STATES, PAGE_STATES, RECORD_VERSION, Author, Media, PostRecord, Ref
+from .post import COMPLETE_STATES, PAGE_STATES, RECORD_VERSION, Author, Media, Place, PostRecord, Ref
 
 __all__ = [
     "COMPLETE_STATES",
@@ -15,6 +15,7 @@ __all__ = [
     "Author",
     "Frame",
     "Media",
+    "Place",
     "PostRecord",
     "Profile",
     "Ref",

@@ -23,6 +23,7 @@ from .post import (
     Media,
     MediaType,
     PageState,
+    Place,
     PostRecord,
     Ref,
 )
@@ -46,6 +47,7 @@ class PostDraft:
     edited_at_raw: str | None = None
     text: str | None = None
     language: str | None = None
+    place: Place | None = None
     links: list[str] = field(default_factory=list)
     media: list[Media] = field(default_factory=list)
     counts: dict[str, int | None] = field(default_factory=dict)
@@ -160,6 +162,7 @@ class PostDraft:
             edited_at_raw=self.edited_at_raw,
             text=self.text,
             language=self.language,
+            place=self.place,
             links=tuple(self.links),
             media=tuple(self.media),
             counts=dict(self.counts),
@@ -204,6 +207,21 @@ def make_ref(url: str | None = None, name: str | None = None, text: str | None =
     excerpt = clean_text(text.strip(), MAX_LINE)[0] if text and text.strip() else None
     values = (clean_line(url, MAX_URL), clean_line(name, MAX_LINE), excerpt)
     return Ref(*values) if any(values) else None
+
+
+def make_place(
+    name: str | None = None, id: str | None = None, url: str | None = None, country: str | None = None
+) -> Place | None:
+    """A ``Place`` of cleaned, bounded values; a country that is not two letters is left out. None if
+    nothing is known."""
+    code = (country or "").strip().upper()
+    values = (
+        clean_line(name, MAX_LINE),
+        clean_line(id, MAX_LINE),
+        clean_line(url, MAX_URL),
+        code if len(code) == 2 and code.isascii() and code.isalpha() else None,
+    )
+    return Place(*values) if any(values) else None
 
 
 def make_media(

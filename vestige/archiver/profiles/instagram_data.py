@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .draft import PostDraft, make_author, make_media
+from .draft import PostDraft, make_author, make_media, make_place
 from .embedded_json import dig
 from .html import Document
 from .post import MAX_MEDIA, Media
@@ -130,6 +130,16 @@ def fill_from_item(draft: PostDraft, item: dict[str, Any], shown_urls: set[str])
         draft.source("edited", f"{where}.caption_is_edited")
         if draft.edited:
             draft.note("edited_at", "Instagram marks the caption as edited but does not say when")
+    location = item.get("location")
+    if draft.place is None and isinstance(location, dict):
+        pk = number(location.get("pk")) or number(location.get("id"))
+        draft.place = make_place(
+            text(location.get("name")),
+            str(pk) if pk is not None else None,
+            f"https://www.instagram.com/explore/locations/{pk}/" if pk is not None else None,
+        )
+        if draft.place is not None:
+            draft.source("place", f"{where}.location (the location tag: pk, name)")
     _counts(draft, item, where)
     _media(draft, item, shown_urls, where)
 

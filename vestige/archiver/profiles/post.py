@@ -49,6 +49,7 @@ COUNT_ORDER = ("views", "likes", "shares", "replies", "reactions", "subscribers"
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\n]")
+_COUNTRY = re.compile("^[A-Z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,25 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where the platform says the post was made or is about: a location tag (its name, the platform's
+    id and page for it), or the country the platform recorded it was posted from (TikTok's
+    ``locationCreated``), as the platform gives them; never guessed from the text."""
+
+    name: str | None = None
+    id: str | None = None
+    url: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2, as the platform gives it
+
+    def __post_init__(self) -> None:
+        _check_line(self, "name", MAX_LINE)
+        _check_line(self, "id", MAX_LINE)
+        _check_line(self, "url", MAX_URL)
+        _require(self.country is None or bool(_COUNTRY.match(self.country)), "place country")
+        _require(any((self.name, self.id, self.url, self.country)), "an empty place")
+
+
+@dataclass(frozen=True)
 class PostRecord:
     """One post (or channel) as a profile read it from a page.
 
@@ -124,6 +144,7 @@ class PostRecord:
     edited_at_raw: str | None = None
     text: str | None = None
     language: str | None = None
+    place: Place | None = None
     links: tuple[str, ...] = ()  # links in the text, in order
     media: tuple[Media, ...] = ()
     counts: dict[str, int | None] = field(default_factory=dict)  # "views": 1200 (None: shown, unreadable)
@@ -152,6 +173,7 @@ class PostRecord:
             value = getattr(self, name)
             _require(value is None or bool(UTC_FORMAT.match(value)), f"{name} not UTC ISO 8601")
         _require(self.edited is None or isinstance(self.edited, bool), "edited")
+        _require(self.place is None or isinstance(self.place, Place), "place")
         _check_text(self.text, MAX_TEXT, "text")
         _check_items(self.links, str, MAX_LINKS, "links")
         for link in self.links:
@@ -190,7 +212,7 @@ class PostRecord:
                 value = [r.to_json() for r in value]
             elif f.name == "media":
                 value = [_plain(m) for m in value]
-            elif isinstance(value, Author | Ref):
+            elif isinstance(value, Author | Ref | Place):
                 value = _plain(value)
             elif isinstance(value, tuple):
                 value = list(value)
@@ -210,7 +232,7 @@ def _count_key(name: str) -> tuple[int, str]:
     return (COUNT_ORDER.index(name) if name in COUNT_ORDER else len(COUNT_ORDER), name)
 
 
-def _plain(value: Author | Media | Ref) -> dict[str, Any]:
+def _plain(value: Author | Media | Ref | Place) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in fields(value)}
 
 
@@ -224,6 +246,7 @@ def _record_from_json(data: Mapping[str, Any]) -> PostRecord:
         raise ValueError(f"record version {data.get('version')!r}, this Vestige reads {RECORD_VERSION}")
     values = dict(data)
     values["author"] = _object(Author, values.get("author"))
+    values["place"] = _object(Place, values.get("place"))  # records made before it have none
     for name in ("reply_to", "quote_of", "forwarded_from"):
         values[name] = _object(Ref, values.get(name))
     values["media"] = tuple(cast(Media, _object(Media, m)) for m in _list(values.get("media", [])))
@@ -237,7 +260,9 @@ def _record_from_json(data: Mapping[str, Any]) -> PostRecord:
     return PostRecord(**values)
 
 
-def _object(kind: type[Author] | type[Media] | type[Ref], value: Any) -> Author | Media | Ref | None:
+def _object(
+    kind: type[Author] | type[Media] | type[Ref] | type[Place], value: Any
+) -> Author | Media | Ref | Place | None:
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {f.name for f in fields(kind)}:

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from .draft import PostDraft, make_author, make_media, make_ref
+from .draft import PostDraft, make_author, make_media, make_place, make_ref
 from .embedded_json import as_int, as_seconds, as_str, dig, obj
 from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, MediaType, PostRecord
@@ -98,6 +98,13 @@ def read_item(item: dict[str, Any], doc: Document, draft: PostDraft) -> None:
     language = as_str(item.get("textLanguage"))
     if language and language != "un":  # "un": TikTok could not tell
         draft.set_line("language", language, f"{ITEM}.textLanguage")
+    created_in = as_str(item.get("locationCreated"))
+    if created_in:
+        draft.place = make_place(country=created_in)
+        if draft.place is not None:
+            draft.source("place", f"{ITEM}.locationCreated (the country TikTok recorded it was posted from)")
+        else:
+            draft.note("place", f"locationCreated is not a country code: {created_in[:40]!r}")
     _links(item, draft)
     _counts(item, doc, draft)
     _media(item, doc, draft)
