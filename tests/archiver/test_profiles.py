@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.support.chromium import HANG, Hang, in_chromium
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
 from vestige.archiver.profiles.draft import PostDraft
-from vestige.archiver.profiles.post import MAX_MEDIA, MAX_MESSAGES, MAX_TEXT, Author, Media
+from vestige.archiver.profiles.post import MAX_MEDIA, MAX_MESSAGES, MAX_TEXT, Author, Media, Place
 from vestige.archiver.profiles.values import parse_count, parse_duration, to_utc
 from vestige.errors import FormatError, InputError
 
@@ -540,6 +540,13 @@ def test_json_round_trip(url: str, name: str) -> None:
     assert list(record.to_json()) == [f.name for f in dataclasses.fields(PostRecord)]
 
 
+def test_a_record_with_a_place_round_trips_and_one_written_before_places_still_reads() -> None:
+    record = dataclasses.replace(extract(EMBED, "telegram/post.html"), place=Place("Генічеськ", country="UA"))
+    assert PostRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+    older = {k: v for k, v in record.to_json().items() if k != "place"}  # a record from before the field
+    assert PostRecord.from_json(older) == dataclasses.replace(record, place=None)
+
+
 def test_counts_keep_a_stable_order() -> None:
     record = PostRecord(
         "x", "post", "generic", 1, counts={"replies": 1, "likes": 2, "zeta": 3, "views": 4, "alpha": None}
@@ -558,6 +565,9 @@ def test_counts_keep_a_stable_order() -> None:
         {"media": [{"url": "u", "type": "hologram"}]},
         {"counts": {"views": -1}},
         {"messages": "none"},
+        {"place": {"country": "Ukraine"}},
+        {"place": {}},
+        {"place": {"name": "x", "altitude": 3}},
     ],
 )
 def test_malformed_records_are_format_errors(change: dict[str, Any]) -> None:
