@@ -61,9 +61,17 @@ def _page(name: str) -> tuple[int, str, bytes]:
 
 
 def _graphql(request: Request) -> tuple[int, str, bytes]:
-    """/graphql/query answers by the cursor (``after``) in the POSTed ``variables``."""
+    """/graphql/query answers by the POSTed ``variables``: a comment's replies (``parent_comment_id``), or
+    the comments page after a cursor (``after``)."""
     form = parse_qs(request.body.decode())
-    cursor = json.loads(form.get("variables", ["{}"])[0]).get("after")
+    variables = json.loads(form.get("variables", ["{}"])[0])
+    parent = variables.get("parent_comment_id")
+    if parent is not None:
+        name = f"child-comments-{parent}.json" if str(parent).isdigit() else None
+        if name is None or not (FIXTURES / name).is_file():
+            return 400, "application/json", b'{"message":"unknown comment","status":"fail"}'
+        return 200, "application/json; charset=utf-8", (FIXTURES / name).read_bytes()
+    cursor = variables.get("after")
     name = CURSOR_PAGES.get(cursor) if request.method == "POST" else None
     if name is None:
         return 400, "application/json", b'{"message":"unknown query","status":"fail"}'
@@ -91,9 +99,15 @@ def capture(vestige: Cli, instagram: LookAlike) -> PlatformCapture:
     return platform_capture(vestige, instagram, "IG")
 
 
-def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
+def _asked(web: PlatformWeb, since: int, key: str) -> list[str]:
+    """The ``key`` variable of each /graphql/query asked since ``since`` that has one."""
     asked = [r for r in web.seen[since:] if r.host == "www.instagram.com" and r.path == "/graphql/query"]
-    return [json.loads(parse_qs(r.body.decode())["variables"][0])["after"] for r in asked]
+    variables = [json.loads(parse_qs(r.body.decode())["variables"][0]) for r in asked]
+    return [v[key] for v in variables if key in v]
+
+
+def _cursors_asked(web: PlatformWeb, since: int) -> list[str]:
+    return _asked(web, since, "after")
 
 
 def test_a_post_with_comments_loaded_on_demand(capture: PlatformCapture, instagram: LookAlike) -> None:
@@ -124,7 +138,16 @@ def test_a_post_with_comments_loaded_on_demand(capture: PlatformCapture, instagr
     ]  # fmt: skip
     assert all(c["posted_at"] and c["text"] and c["canonical_url"].startswith(POST + "c/") for c in comments)
     assert comments[0]["replies"][0]["author"]["handle"] == "@detskiy_centr_example"
-    assert comments[2]["counts"] == {"likes": 95, "replies": 2}
+    # "View replies (N)" opened: the replies of each comment shown, loaded from the child comments
+    # connection (the first comment's one reply was on the page already, and is not listed twice).
+    assert sorted(_asked(web, since, "parent_comment_id")) == ["18012345678900001", "18012345678900003"]
+    assert [r["post_id"] for r in comments[0]["replies"]] == ["18012345678900011"]
+    assert [(r["author"]["handle"], r["canonical_url"]) for r in comments[2]["replies"]] == [
+        ("@detskiy_centr_example", POST + "c/18012345678900003/r/18012345678900031/"),
+        ("@mama.dmytryka.ex", POST + "c/18012345678900003/r/18012345678900032/"),
+    ]
+    assert comments[2]["replies"][1]["text"].startswith("@iryna.volunteer.ex мій син Дмитрик")
+    assert comments[2]["counts"] == {"likes": 95}  # "View replies (2)" now reads "Hide replies"
     # The media are in the WARC, byte for byte: the photo the browser showed, the video saved whole.
     stored = warc_responses(row)
     photo, video = record["media"]
@@ -133,6 +156,7 @@ def test_a_post_with_comments_loaded_on_demand(capture: PlatformCapture, instagr
     notes = artifact_json(row, "provenance")["profile"]["notes"]
     assert "instagram: opened 1 text(s) cut short ('more')" in notes
     assert any("4 comments show after 1" in n for n in notes)
+    assert any(n.startswith("instagram: opened 2 comment(s)' replies ('View replies')") for n in notes)
 
 
 def test_replies_zero_loads_none_and_more_loads_every_page(
@@ -144,6 +168,7 @@ def test_replies_zero_loads_none_and_more_loads_every_page(
     assert code == 0, row
     assert [c["post_id"] for c in post_record(row)["replies"]] == ["18012345678900001", "18012345678900002"]
     assert _cursors_asked(web, since) == []
+    assert _asked(web, since, "parent_comment_id") == []  # no reply opened either
     since = len(web.seen)
     code, row = capture(POST, "--replies", "50")
     assert code == 0, row

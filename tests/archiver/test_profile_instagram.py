@@ -355,7 +355,8 @@ def test_prepare_opens_the_caption_and_stops_when_no_comments_come() -> None:
     assert notes == [
         "instagram: opened 1 text(s) cut short ('more')",
         "instagram: 2 comments show after 1 'Load more comments' click(s)",
+        "instagram: opened 1 comment(s)' replies ('View replies'); 1 show",  # the one on the page already
     ]
-    assert asked.count("https://www.instagram.com/graphql/query") == 1
+    assert asked.count("https://www.instagram.com/graphql/query") == 2  # each control clicked once
     record = extract(POST, without_data(html))
     assert record.text is not None and record.text.endswith("#оздоровление #детскийцентр")  # opened in place

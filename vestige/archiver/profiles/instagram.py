@@ -47,7 +47,7 @@ from .instagram_post import (
     user_author,
 )
 from .meta import read_meta
-from .page_steps import click_all, load_more, mark_labels, marked
+from .page_steps import click_all, count, load_more, mark_controls, mark_labels, marked, wait_for_more
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
 from .values import is_digits
 from .wording import line_with, page_text
@@ -68,6 +68,9 @@ _NOT_USERS = frozenset((
 # Comments on the page (not replies to them), and the control that loads more of them.
 COMMENTS = 'a[href*="/c/"]:not([href*="/r/"]) > time'
 _LOAD_MORE_LABELS = ("Load more comments", "Загрузить другие комментарии", "Завантажити інші коментарі")
+# Replies to comments, and the control that shows a comment's replies (its label, case aside).
+REPLIES = 'a[href*="/c/"][href*="/r/"] > time'
+VIEW_REPLIES = r"^(?:view replies|view all \d+ replies|посмотреть ответы|переглянути відповіді)(?:\s|\(|$)"
 LOAD_MORE = ", ".join(
     f'{tag}:has(svg[aria-label="{label}"])'
     for label in _LOAD_MORE_LABELS
@@ -140,6 +143,9 @@ class InstagramProfile(Profile):
             return [*notes, "instagram: --replies 0: no more comments loaded"]
         shown, clicks = await _load_comments(page, budget, min(replies, MAX_REPLIES))
         notes.append(f"instagram: {shown} comments show after {clicks} 'Load more comments' click(s)")
+        opened, answers = await _open_replies(page, budget, min(replies, MAX_REPLIES))
+        if opened:
+            notes.append(f"instagram: opened {opened} comment(s)' replies ('View replies'); {answers} show")
         return notes
 
     def extract(self, url: str, html: str, *, frames: Sequence[Frame] = ()) -> PostRecord | None:
@@ -150,6 +156,17 @@ class InstagramProfile(Profile):
         if target is not None and target.shortcode is None:
             return _profile_page(doc, target, draft)
         return _post_page(doc, target, draft)
+
+
+async def _open_replies(page: Any, budget: Budget, comments: int) -> tuple[int, int]:
+    """Click each comment's "View replies (N)" once (of at most ``comments`` comments: its label then
+    reads "Hide replies" and is left alone), and wait for the first replies to show; the capture's wait
+    for late traffic covers the rest. Returns (controls clicked, replies shown)."""
+    before = await count(page, budget, REPLIES)
+    if not await mark_controls(page, budget, "article button", VIEW_REPLIES, "replies", limit=comments):
+        return 0, before
+    opened = await click_all(page, budget, marked("replies"), limit=comments)
+    return opened, await wait_for_more(page, budget, REPLIES, before, 3.0) if opened else before
 
 
 async def _load_comments(page: Any, budget: Budget, want: int) -> tuple[int, int]:
