@@ -45,6 +45,7 @@ PROXY_SCHEMES = ("http://", "https://", *SOCKS_SCHEMES)
 VIEWPORT: Any = {"width": 1280, "height": 900}
 SCROLL_STEPS = 30
 NETWORK_IDLE_S = 0.5  # quiet that ends a wait after late traffic: Playwright's (and Chromium's) network idle
+POLL_S = 0.01  # how often a wait looks at the recorder (a wait ends at most this late)
 # What a platform showed instead of the post: the capture is kept, as partial, with this reason.
 NOT_THE_POST = {"login_wall", "deleted", "age_gate", "rate_limited", "geo_blocked", "not_found"}
 
@@ -181,7 +182,7 @@ async def _wait_settled(rec: Recorder, settle: float, limit: float) -> bool:
             return True
         if now >= end:
             return False
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(POLL_S)
 
 
 async def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
@@ -191,7 +192,7 @@ async def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
         st = rec.state
         if not st.inflight and time.monotonic() - st.last_activity >= quiet:
             return True
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(POLL_S)
     return False
 
 
