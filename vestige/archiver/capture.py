@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.metadata
 import ipaddress
 import json
@@ -115,21 +116,29 @@ def check_url(url: str) -> str:
 
 
 def _versions(browser_version: str | None) -> dict[str, str | None]:
+    packages = _package_versions()
+    return {
+        "vestige": __version__,
+        "playwright": packages["playwright"],
+        "chromium": browser_version,
+        "mitmproxy": packages["mitmproxy"],
+        "warcio": packages["warcio"],
+        "yt-dlp": packages["yt-dlp"],
+        "python": platform.python_version(),
+    }
+
+
+@functools.cache
+def _package_versions() -> dict[str, str | None]:
+    """The installed versions of the packages a capture names (read once: they do not change in a run)."""
+
     def v(name: str) -> str | None:
         try:
             return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             return None
 
-    return {
-        "vestige": __version__,
-        "playwright": v("playwright"),
-        "chromium": browser_version,
-        "mitmproxy": v("mitmproxy"),
-        "warcio": v("warcio"),
-        "yt-dlp": v("yt-dlp"),
-        "python": platform.python_version(),
-    }
+    return {name: v(name) for name in ("playwright", "mitmproxy", "warcio", "yt-dlp")}
 
 
 def _host() -> dict[str, Any]:
@@ -222,6 +231,7 @@ class CaptureSession:
         self.browser: Any = None
         self.executable: str | None = None
         self.ca_spki = ""
+        self.user_agent: str | None = None
         self.browser_version: str | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
@@ -260,6 +270,7 @@ class CaptureSession:
             await asyncio.to_thread(self.proxy.stop)
 
     async def _launch(self) -> None:
+        self.user_agent = None  # read again from the browser launched now
         self.browser = await self.pw.chromium.launch(
             executable_path=self.executable,
             headless=True,
@@ -361,7 +372,9 @@ class _Run:
             self.events = _watch(context)
             page = await context.new_page()
             page.on("crash", lambda _page: self.events["crashed"].append(True))
-            self.page_info["user_agent"] = await page.evaluate("navigator.userAgent")
+            if session.user_agent is None:  # the browser's, the same in every context it opens
+                session.user_agent = await page.evaluate("navigator.userAgent")
+            self.page_info["user_agent"] = session.user_agent
             await self._visit(page)
             if opts.public_ip_resolver:
                 self.public_ip = await asyncio.to_thread(
