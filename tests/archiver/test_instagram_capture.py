@@ -157,6 +157,13 @@ def test_a_post_with_comments_loaded_on_demand(capture: PlatformCapture, instagr
     assert "instagram: opened 1 text(s) cut short ('more')" in notes
     assert any("4 comments show after 1" in n for n in notes)
     assert any(n.startswith("instagram: opened 2 comment(s)' replies ('View replies')") for n in notes)
+    # The location tag, from the page's data, in the stored record.
+    assert record["place"] == {
+        "name": "Геническ (пример)",
+        "id": "1000000001",
+        "url": "https://www.instagram.com/explore/locations/1000000001/",
+        "country": None,
+    }
 
 
 def test_replies_zero_loads_none_and_more_loads_every_page(
