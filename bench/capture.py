@@ -206,7 +206,6 @@ def instrument(spans: Spans) -> None:
     ):
         spans.wrap(cap, fn)
     spans.wrap(cap, "_wait_quiet", numbered=True)
-    spans.wrap(cap, "_wait_settled")
     spans.wrap(rec.RecordingProxy, "start", "proxy_start")
     spans.wrap(rec.RecordingProxy, "stop", "proxy_stop")
     spans.wrap(rec.RecordingProxy, "add_listener")

@@ -181,25 +181,13 @@ class Settling:
         return now - self.first_quiet >= self.settle and now - last_activity >= min(self.idle, self.settle)
 
 
-async def _wait_settled(rec: Recorder, settle: float, limit: float) -> bool:
-    """Wait, at most ``limit`` seconds, until the page's late traffic is over (``Settling``)."""
+async def _wait_quiet(rec: Recorder, quiet: float, limit: float, *, idle: float | None = None) -> bool:
+    """Wait, at most ``limit`` seconds, until nothing is in flight, ``quiet`` seconds have passed since the
+    traffic first stopped and ``idle`` (by default ``quiet``) since the last exchange (``Settling``)."""
     end = time.monotonic() + limit
-    settling = Settling(settle)
-    while True:
-        now = time.monotonic()
+    settling = Settling(quiet, quiet if idle is None else idle)
+    while (now := time.monotonic()) < end:
         if settling.done(bool(rec.state.inflight), rec.state.last_activity, now):
-            return True
-        if now >= end:
-            return False
-        await asyncio.sleep(POLL_S)
-
-
-async def _wait_quiet(rec: Recorder, quiet: float, limit: float) -> bool:
-    """Wait until no exchange is in flight and none started for ``quiet`` seconds."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        st = rec.state
-        if not st.inflight and time.monotonic() - st.last_activity >= quiet:
             return True
         await asyncio.sleep(POLL_S)
     return False
@@ -698,7 +686,7 @@ async def _handle_page(
         # A few frames for lazy content to notice the scroll; what it fetches, the quiet wait awaits.
         await asyncio.sleep(0.05)
     await page.evaluate(_PLAY)
-    if not await _wait_settled(rec, opts.settle, clock.left(20)):
+    if not await _wait_quiet(rec, opts.settle, clock.left(20), idle=NETWORK_IDLE_S):
         problems.append("the network did not go quiet before the snapshot")
     media = await _media_elements(page)
     await page.evaluate("() => window.scrollTo(0, 0)")
