@@ -115,6 +115,13 @@ def check_url(url: str) -> str:
     return url
 
 
+def check_proxy(proxy: str) -> str:
+    """``--proxy URL``: an HTTP(S) or SOCKS5 proxy, else an ``InputError``."""
+    if not proxy.startswith(PROXY_SCHEMES):
+        raise InputError(f"--proxy {proxy[:100]!r}: use http://, https://, socks5:// or socks5h://")
+    return proxy
+
+
 def _versions(browser_version: str | None) -> dict[str, str | None]:
     packages = _package_versions()
     return {

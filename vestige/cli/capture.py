@@ -149,7 +149,7 @@ def capture(
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
       vestige capture --from urls.csv --case UKR-2024 --jobs 2
     """
-    from ..archiver.capture import PROXY_SCHEMES, CaptureOptions, check_url
+    from ..archiver.capture import CaptureOptions, check_proxy, check_url
     from ..archiver.profiles import select_profile
     from ..archiver.url_list import UrlRow, read_url_list
     from ..store.captured import completed_captures
@@ -172,8 +172,8 @@ def capture(
     if profile is not None:
         select_profile("https://example.org/", profile)  # an unknown name: exit 2 before any capture
     sessions = sessions_for_urls(archive, [r.url for r in rows], profile) if use_session else {}
-    if proxy and not proxy.startswith(PROXY_SCHEMES):
-        raise errors.InputError(f"--proxy {proxy!r}: use http://, https://, socks5:// or socks5h://")
+    if proxy:
+        check_proxy(proxy)
     confirm_case(
         archive, case_id, create=create_case or case_id == DEFAULT_CASE, interactive=stdin_is_interactive()
     )

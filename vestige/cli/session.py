@@ -88,14 +88,14 @@ def session_add(
       vestige session add x --label "osint-x-2" --cookies x-cookies.txt
       vestige session add mastodon --host mastodon.social --label "research" --login
     """
-    from ..archiver.capture import PROXY_SCHEMES
+    from ..archiver.capture import check_proxy
 
     if [cookies_file is not None, state_file is not None, login].count(True) != 1:
         raise errors.InputError("give exactly one of --cookies FILE, --storage-state FILE or --login")
     if (proxy or ca_file) and not login:
         raise errors.InputError("--proxy and --ca-file are for --login")
-    if proxy and not proxy.startswith(PROXY_SCHEMES):
-        raise errors.InputError(f"--proxy {proxy[:100]!r}: use http://, https://, socks5:// or socks5h://")
+    if proxy:
+        check_proxy(proxy)
     scope = scope_for(platform, host)
     label = check_label(label)
     archive = _archive(ctx)
