@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .post import (
+    COUNTRY_CODE,
     MAX_COUNTS,
     MAX_LINE,
     MAX_LINKS,
@@ -219,7 +220,7 @@ def make_place(
         clean_line(name, MAX_LINE),
         clean_line(id, MAX_LINE),
         clean_line(url, MAX_URL),
-        code if len(code) == 2 and code.isascii() and code.isalpha() else None,
+        code if COUNTRY_CODE.match(code) else None,
     )
     return Place(*values) if any(values) else None
 

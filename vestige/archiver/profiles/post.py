@@ -49,7 +49,7 @@ COUNT_ORDER = ("views", "likes", "shares", "replies", "reactions", "subscribers"
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\n]")
-_COUNTRY = re.compile("^[A-Z]{2}$")
+COUNTRY_CODE = re.compile("^[A-Z]{2}$")  # ISO 3166-1 alpha-2
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class Place:
         _check_line(self, "name", MAX_LINE)
         _check_line(self, "id", MAX_LINE)
         _check_line(self, "url", MAX_URL)
-        _require(self.country is None or bool(_COUNTRY.match(self.country)), "place country")
+        _require(self.country is None or bool(COUNTRY_CODE.match(self.country)), "place country")
         _require(any((self.name, self.id, self.url, self.country)), "an empty place")
 
 
