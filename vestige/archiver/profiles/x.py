@@ -46,6 +46,7 @@ from .x_post import (
     new_draft,
     read_tweet,
     status_of,
+    tweet_draft,
 )
 
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -212,8 +213,8 @@ def _status_page(doc: Document, target: XTarget | None, draft: PostDraft) -> Pos
     )
     if index is None:
         return not_shown(doc, target.handle if target else None, wanted, draft)
-    record = read_tweet(articles[index], doc)
-    post = _draft_of(record, draft)
+    post = tweet_draft(articles[index], doc)
+    post.notes = list(dict.fromkeys((*draft.notes, *post.notes)))  # the page's own notes first
     if post.edited is None:  # X marks every edited post it shows on its own page
         post.edited = False
         post.source("edited", 'no "Last edited" link (a[href$="/history"])')
@@ -229,21 +230,6 @@ def _status_page(doc: Document, target: XTarget | None, draft: PostDraft) -> Pos
     if post.replies:
         post.source("replies", "the articles below the post in the conversation")
     return post.build()
-
-
-def _draft_of(record: PostRecord, base: PostDraft) -> PostDraft:
-    """A draft holding ``record``'s fields, with the page's own notes first."""
-    draft = new_draft()
-    for name in (
-        "page_state", "post_id", "canonical_url", "title", "author", "posted_at", "posted_at_raw", "edited",
-        "edited_at", "edited_at_raw", "text", "language", "reply_to", "quote_of", "forwarded_from",
-    ):  # fmt: skip
-        setattr(draft, name, getattr(record, name))
-    draft.links, draft.media = list(record.links), list(record.media)
-    draft.counts, draft.counts_raw = dict(record.counts), dict(record.counts_raw)
-    draft.sources = dict(record.sources)
-    draft.notes = list(dict.fromkeys((*base.notes, *record.unreadable)))
-    return draft
 
 
 def _conversation(doc: Document) -> list[LexborNode]:

@@ -107,6 +107,11 @@ def article_status(article: LexborNode) -> tuple[str, str] | None:
 
 
 def read_tweet(article: LexborNode, doc: Document) -> PostRecord:
+    return tweet_draft(article, doc).build()
+
+
+def tweet_draft(article: LexborNode, doc: Document) -> PostDraft:
+    """One post (an ``article``) of the page, as a draft the caller may add to (a status page's thread)."""
     draft = new_draft()
     draft.page_state = "post"
     ids = article_status(article)
@@ -124,7 +129,7 @@ def read_tweet(article: LexborNode, doc: Document) -> PostRecord:
     if age_gated(article):
         draft.page_state = "age_gate"
         draft.note("media", "X shows 'Age-restricted adult content' in place of the media (log-in only)")
-    return draft.build()
+    return draft
 
 
 def read_author(block_owner: LexborNode, draft: PostDraft, handle_hint: str | None) -> None:
