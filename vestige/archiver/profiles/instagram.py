@@ -50,7 +50,7 @@ from .meta import read_meta
 from .page_steps import click_all, count, load_more, mark_controls, mark_labels, marked, wait_for_more
 from .post import MAX_LINE, MAX_MESSAGES, MAX_REPLIES, MAX_TEXT, PageState, PostRecord
 from .values import is_digits
-from .wording import line_with, page_text
+from .wording import line_with, page_text, state_with
 
 HOSTS = frozenset(("instagram.com", "www.instagram.com", "m.instagram.com", "instagr.am", "www.instagr.am"))
 _KINDS = frozenset(("p", "reel", "reels", "tv"))
@@ -204,9 +204,8 @@ def _state_shown(doc: Document, text: str, *, post: bool) -> tuple[PageState, st
         ("age_gate", _AGE),
         ("login_wall", _PRIVATE),
     )
-    for state, phrases in checks:
-        if shown := line_with(text, phrases):
-            return state, shown
+    if found := state_with(text, checks):
+        return found
     if said := line_with(text, _LOGIN):
         return "login_wall", said
     if doc.first('input[name="username"], form#loginForm') is not None:
@@ -247,11 +246,9 @@ def _post_page(doc: Document, target: InstagramTarget | None, draft: PostDraft) 
             draft.source("replies", 'the comments shown (a[href*="/c/"] permalinks)')
     fill_from_meta(draft, read_meta(doc), doc)
     shown_instead: tuple[tuple[PageState, tuple[str, ...]], ...] = (("geo_blocked", _GEO), ("age_gate", _AGE))
-    for state, phrases in shown_instead:
-        if said := line_with(page_text(post), phrases):
-            draft.page_state = state
-            draft.note("page", f"Instagram shows {said!r}")
-            break
+    if found := state_with(page_text(post), shown_instead):
+        draft.page_state = found[0]
+        draft.note("page", f"Instagram shows {found[1]!r}")
     if doc.first('div[role="dialog"] input[name="username"]') is not None or line_with(text, _LOGIN[:2]):
         draft.source("login_prompt", "Instagram lays a log-in prompt over the post")
     return draft.build()

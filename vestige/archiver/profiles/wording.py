@@ -1,7 +1,7 @@
 """Finding what a platform says in place of a post ("This Post was deleted...", "Sorry, this page isn't
 available."): the page's text (``page_text``), and in it the first of a state's wordings.
 
-``line_with`` (phrases: any case, a straight apostrophe also matching a typographic one),
+``line_with`` and ``state_with`` (phrases: any case, a straight apostrophe also matching a typographic one),
 ``line_matching`` and ``state_said`` (regular expressions, any case) give the line the words are on, as the
 page shows it, for the record's notes; ``phrase_in`` gives the phrase itself (as written, or in any case).
 """
@@ -69,5 +69,13 @@ def state_said(text: str, wordings: Wordings) -> tuple[PageState, str] | None:
     for state, patterns in wordings:
         line = line_matching(text, patterns)
         if line is not None:
+            return state, line
+    return None
+
+
+def state_with(text: str, wordings: Wordings) -> tuple[PageState, str] | None:
+    """The first state whose phrases (``line_with``) ``text`` holds, and the line that says it."""
+    for state, phrases in wordings:
+        if line := line_with(text, phrases):
             return state, line
     return None

@@ -11,7 +11,7 @@ import re
 from .draft import PostDraft, make_author
 from .html import Document, attr, node_text
 from .post import MAX_LINE, MAX_TEXT, PageState, PostRecord
-from .wording import line_with, page_text
+from .wording import line_with, page_text, state_with
 from .x_post import TWEET, names_in, post_url, read_tweet
 
 MAX_ARTICLES = 200  # posts read from a profile's timeline (the latest MAX_MESSAGES are kept)
@@ -50,9 +50,8 @@ def state_shown(doc: Document, text: str, *, post: bool) -> tuple[PageState, str
         ("login_wall", PROTECTED),
         ("age_gate", SENSITIVE_PROFILE),
     )
-    for state, phrases in checks:
-        if shown := line_with(text, phrases):
-            return state, shown
+    if found := state_with(text, checks):
+        return found
     if (limited := line_with(text, RATE_LIMIT)) and (wrong := line_with(text, WENT_WRONG)):
         return "rate_limited", f"{wrong} {limited}" if wrong != limited else wrong
     if line_with(text, LOG_IN) or doc.first('[data-testid="loginButton"], input[autocomplete="username"]'):
@@ -117,11 +116,8 @@ def profile_page(doc: Document, handle_in_url: str, draft: PostDraft) -> PostRec
         ("geo_blocked", WITHHELD),
         ("age_gate", SENSITIVE_PROFILE),
     )
-    text = text_outside_posts(doc)
-    for state, phrases in hidden:
-        if shown := line_with(text, phrases):
-            draft.page_state = state
-            draft.note("posts", f"X shows {shown!r}")
-            break
+    if found := state_with(text_outside_posts(doc), hidden):
+        draft.page_state = found[0]
+        draft.note("posts", f"X shows {found[1]!r}")
     draft.set_messages(sorted(messages, key=lambda m: m.posted_at or ""))  # oldest first; pinned by its time
     return draft.build()
