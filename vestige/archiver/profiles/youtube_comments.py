@@ -24,7 +24,8 @@ from .comment_steps import replies_to_keep
 from .draft import PostDraft, make_author
 from .html import Document, ancestor, attr, node_text
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, PostRecord
-from .youtube_watch import WEB, comment_link_id, new_draft
+from .readings import query_value
+from .youtube_watch import WEB, new_draft
 
 THREAD = "ytd-comments ytd-comment-thread-renderer"
 LIST_END = "ytd-comments #sections > #contents > ytd-continuation-item-renderer"
@@ -70,7 +71,8 @@ def _comment(node: LexborNode, doc: Document, video_id: str | None) -> PostDraft
     draft = new_draft()
     draft.page_state = "post"
     link = node.css_first("#published-time-text a[href]")
-    comment_id = comment_link_id(doc.absolute(attr(link, "href")))
+    lc = query_value(doc.absolute(attr(link, "href")), "lc")  # the permalink: /watch?v=...&lc=<id>
+    comment_id = lc[:200] if lc is not None else None
     draft.set_line("post_id", comment_id, "#published-time-text a[href] (lc=)")
     if comment_id and video_id:
         draft.set_line("canonical_url", f"{WEB}/watch?v={video_id}&lc={comment_id}", "#published-time-text a")

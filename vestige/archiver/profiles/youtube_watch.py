@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from .draft import PostDraft, make_author, make_media
 from .embedded_json import as_int, as_seconds, as_str, dig, obj, runs_text, walk
@@ -216,12 +216,3 @@ def _media(player: dict[str, Any], details: dict[str, Any], doc: Document, draft
         ciphered = any(f.get("signatureCipher") or f.get("cipher") for f in formats)
         why = "enciphered (signatureCipher)" if ciphered else "only as adaptive parts, or not at all"
         draft.note("media", f"the page gives the video's file {why}; only its thumbnail is listed")
-
-
-def comment_link_id(href: str | None) -> str | None:
-    """The comment id in a comment's permalink (``/watch?v=...&lc=<id>``)."""
-    try:
-        values = parse_qs(urlsplit(href or "").query).get("lc")
-    except ValueError:
-        return None
-    return values[0][:200] if values else None
