@@ -44,9 +44,6 @@ class Relay:
     photos: dict[str, list[Node]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def __bool__(self) -> bool:
-        return bool(self.stories or self.comments or self.videos or self.photos)
-
 
 def read_relay(doc: Document) -> Relay:
     relay = Relay()
