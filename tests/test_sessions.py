@@ -23,8 +23,10 @@ from vestige.archiver.browser_state import (
 from vestige.archiver.redaction import (
     CREDENTIAL_HEADERS,
     MARKER,
+    Redaction,
     redact_body,
     redact_fields,
+    redact_query,
     redact_url_password,
 )
 from vestige.archiver.session_store import SessionStore
@@ -212,10 +214,17 @@ def test_a_url_gets_the_session_whose_domains_include_its_host() -> None:
 
 def test_the_provenance_names_the_account_and_what_was_redacted_never_a_value() -> None:
     tg = _session()
-    prov = tg.provenance(Counter({"cookie": 3, "set-cookie": 1}), ["stel_ssid"], Counter({"fb_dtsg": 2}))
+    redaction = Redaction(
+        tg.secret_values(),
+        Counter({"cookie": 3, "set-cookie": 1}),
+        Counter({"fb_dtsg": 2}),
+        Counter({"cookie stel_ssid": 1}),
+    )
+    prov = tg.provenance(redaction, ["stel_ssid"])
     assert prov["account_label"] == "osint-tg-1" and prov["platform"] == "telegram"
     assert prov["redacted_headers"] == {"cookie": 3, "set-cookie": 1}
     assert prov["redacted_body_fields"] == {"fb_dtsg": 2}
+    assert prov["redacted_url_fields"] == {"cookie stel_ssid": 1}
     assert prov["cookie_values_shown_by_the_page"] == ["stel_ssid"]
     text = json.dumps([prov, tg.summary(), tg.capture_option()])
     assert SSID not in text and "c0ffee0fixture" not in text
@@ -245,6 +254,49 @@ def test_credential_headers_keep_their_names_and_order_and_lose_their_values() -
     assert [v for _, v in out] == [b"t.me", MARKER, MARKER, MARKER, MARKER, b"*/*"]
     assert counts == {"cookie": 2, "authorization": 1, "x-csrf-token": 1}
     assert redact_fields(fields, frozenset()) == fields
+
+
+def test_url_tokens_and_copies_of_session_cookies_are_redacted_in_urls_headers_and_bodies() -> None:
+    marker = "%5Bredacted+by+Vestige%5D"
+    counts: Counter[str] = Counter()
+    url = "https://api.vk.com/method/wall.getById?posts=-1_2&Access_Token=vk1.a.x%2By&v=5.199#access_token=f"
+    assert redact_query(url, counts) == (
+        f"https://api.vk.com/method/wall.getById?posts=-1_2&Access_Token={marker}&v=5.199#access_token=f"
+    )  # the fragment is never sent: as it was
+    assert redact_query("/ajax/x?__a=1&fb_dtsg_ag=AQz&fb_dtsg_agx=1&lsd", counts) == (
+        f"/ajax/x?__a=1&fb_dtsg_ag={marker}&fb_dtsg_agx=1&lsd"
+    )
+    assert counts == {"access_token": 1, "fb_dtsg_ag": 1}
+    for same in ("https://t.me/s/channel", "https://t.me/?", "/a?access_token", "/a?q=access_token%3Dx"):
+        assert redact_query(same) == same
+
+    secrets = _session().secret_values()
+    assert set(secrets.values()) == {"stel_ssid", "stel_token"}  # short values ("uk") are not secrets
+    redaction = Redaction(secrets)
+    assert redaction.url(f"https://www.tiktok.com/api/list?msToken={SSID}&count=20") == (
+        f"https://www.tiktok.com/api/list?msToken={marker}&count=20"
+    )
+    fields = [
+        (b"Referer", f"https://t.me/a?x={SSID[:8]}%2F{SSID[8:]}&oauth_token=t".encode()),
+        (b"Location", f"https://t.me/b?s={SSID}".encode()),
+        (b"Cookie", f"stel_ssid={SSID}".encode()),
+        (b"X-Trace", SSID.encode()),  # not a URL header nor a credential one: as it was
+    ]
+    assert redaction.fields(fields) == [
+        (b"Referer", f"https://t.me/a?x={SSID[:8]}%2F{SSID[8:]}&oauth_token={marker}".encode()),
+        (b"Location", f"https://t.me/b?s={marker}".encode()),
+        (b"Cookie", MARKER),
+        (b"X-Trace", SSID.encode()),
+    ]
+    body = f'{{"q": "a", "t": "{SSID}", "access_token": "z"}}'.encode()
+    assert redaction.body(body, "application/json") == (
+        f'{{"q": "a", "t": "{marker}", "access_token": "{MARKER.decode()}"}}'.encode()
+    )
+    assert redaction.headers == {"cookie": 1}
+    assert redaction.url_fields == {"cookie stel_ssid": 2, "oauth_token": 1}
+    assert redaction.body_fields == {"access_token": 1, "cookie stel_ssid": 1}
+    # Nothing is counted for what is redacted only to compare (``count=False``).
+    assert Redaction(secrets).url(f"/x?s={SSID}", count=False) == f"/x?s={marker}"
 
 
 def test_a_proxy_password_is_not_recorded() -> None:

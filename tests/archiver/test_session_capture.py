@@ -70,6 +70,8 @@ fetch("/api/comments?post=118", {{headers: {{"Authorization": "Bearer " + localS
   document.getElementById("comments").textContent = j.comments.join(" | "); }});
 fetch("/api/views", {{method: "POST", body: new URLSearchParams({{post: "118",
   access_token: localStorage.getItem("tg_bearer")}})}});
+fetch("/api/reactions?post=118&access_token=" + encodeURIComponent(localStorage.getItem("tg_bearer"))
+  + "&check=" + csrf);
 </script></body></html>""".encode()
 
 LOGIN_WALL = """<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8"><title>Telegram: увійдіть</title>
@@ -109,6 +111,14 @@ def _comments(request: Request) -> Any:
     return 200, "application/json", json.dumps(body, ensure_ascii=False).encode()
 
 
+def _reactions(request: Request) -> Any:
+    """An API the page's script passes the account's token to in the URL's query, with a copy of the CSRF
+    cookie (as TikTok's scripts copy its msToken cookie into every API URL)."""
+    if f"access_token={BEARER}" in request.path and f"check={CSRF}" in request.path:
+        return 200, "application/json", b'{"reactions": 31}'
+    return 401, "application/json", b'{"error": "unauthorized"}'
+
+
 def _views(request: Request) -> Any:
     """A view counter the page posts the account's token to, in a form body (as VK's client posts its
     access_token to its API)."""
@@ -123,6 +133,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
         ("t.me", CHANNEL): _channel,
         ("t.me", "/api/comments"): _comments,
         ("t.me", "/api/views"): _views,
+        ("t.me", "/api/reactions"): _reactions,
         (
             "web.telegram.org",
             "/a/",
@@ -229,6 +240,12 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
         b for r, b in requests if r.rec_headers.get_header("WARC-Target-URI").endswith("/api/views")
     ]
     assert views_body == b"post=118&access_token=%5Bredacted+by+Vestige%5D"
+    # The token and the cookie's copy in a URL's query reached the platform; the WARC has the marker.
+    assert any(r.path.startswith("/api/reactions") and BEARER in r.path for r in asked)
+    [reactions] = [r for r, _ in requests if "/api/reactions" in r.rec_headers.get_header("WARC-Target-URI")]
+    marked = "/api/reactions?post=118&access_token=%5Bredacted+by+Vestige%5D&check=%5Bredacted+by+Vestige%5D"
+    assert reactions.rec_headers.get_header("WARC-Target-URI") == f"https://t.me{marked}"
+    assert reactions.http_headers.statusline.split(" ")[0] == marked  # the request line
     [page_rec] = [
         r
         for r, _ in records
@@ -250,6 +267,8 @@ def test_a_logged_in_capture_reaches_the_post_and_keeps_no_credential(
     )
     assert session["cookie_values_shown_by_the_page"] == ["stel_lang_echo"]
     assert session["redacted_body_fields"] == {"access_token": 1}
+    assert session["redacted_url_fields"] == {"access_token": 1, "cookie stel_csrf": 1}
+    assert not any(BEARER in e["url"] for e in prov["exchanges"])
     assert prov["options"]["session"]["label"] == "osint-tg-7"
     [info] = [body for r, body in records if r.rec_type == "warcinfo"]
     assert b"osint-tg-7" in info and MARKER in info  # a WARC reader learns the records are redacted

@@ -35,7 +35,7 @@ from .profiles import select_profile
 from .profiles.base import DEFAULT_REPLIES
 from .recorder import Limits, Recorder, RecordingProxy
 from .recorder_ca import CA_CERT_FILE, write_ca
-from .redaction import CREDENTIAL_HEADERS, redact_url_password
+from .redaction import Redaction, redact_url_password
 from .sessions import StoredSession, echoed_cookies
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
 from .tls import trust_store
@@ -294,7 +294,7 @@ class CaptureSession:
                 spool,
                 Limits(opts.max_resource_bytes, opts.max_total_bytes),
                 opts.resolve,
-                redact=CREDENTIAL_HEADERS if opts.session else frozenset(),
+                Redaction(opts.session.secret_values()) if opts.session else None,
             )
             run = _Run(self, url, opts, workdir, rec)
             await run.record()
@@ -422,9 +422,9 @@ class _Run:
         # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
         self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
         self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
-        self.page_info["final_url"] = page.url
+        self.page_info["final_url"] = final_url = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
-        snap = await _snapshots(page, self.workdir, rec, page.url)
+        snap = await _snapshots(page, self.workdir, rec, final_url)
         self.files.extend(snap.files)
         await self._extract_post(snap.html, snap.frames)
         if self.opts.session is not None:
@@ -553,7 +553,7 @@ class _Run:
                 "unreadable": self.post.get("unreadable") if self.post else None,
             },
             "session": (
-                opts.session.provenance(rec.redacted, self.session_echoes, rec.redacted_fields)
+                opts.session.provenance(rec.redaction or Redaction(), self.session_echoes)
                 if opts.session
                 else None
             ),
@@ -813,8 +813,8 @@ def _resource_capture(
     for hop, (path, media_type) in rec.kept.items():
         role = "media" if media_type.startswith(MEDIA_PREFIXES) else "document"
         files.append((role, path, media_type))
-        page_info["final_url"] = hop
-        page_info["http_status"] = next((e["status"] for e in rec.state.exchanges if e["url"] == hop), None)
+        page_info["final_url"] = shown = rec.as_recorded(hop)
+        page_info["http_status"] = next((e["status"] for e in rec.state.exchanges if e["url"] == shown), None)
         page_info["resource_media_type"] = media_type
         return None
     return _no_server_answer(rec, url) or f"the resource at {url} was not received"
@@ -893,11 +893,12 @@ async def _save_media(
 
 def _no_server_answer(rec: Recorder, url: str) -> str | None:
     """Why the page shown is not the server's (the recorder answered with an error page), or None."""
-    if any(e["url"] == url for e in rec.state.exchanges) or url in rec.state.inflight.values():
+    recorded = rec.as_recorded(url)
+    if any(e["url"] == recorded for e in rec.state.exchanges) or url in rec.state.inflight.values():
         return None  # answered, or still answering
     host = urlsplit(url).netloc
     for f in rec.state.failures:
-        if f["target"] in (url, host) or f["target"].startswith(host):
+        if f["target"] in (recorded, host) or f["target"].startswith(host):
             return f"navigation failed: no answer from {host}: {f['error']}"
     return f"navigation failed: no answer from {host} was recorded"
 

@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.verification import Store
 
-from .redaction import redact_body, redact_fields
+from .redaction import Redaction
 from .tls import validate_chain
 from .warc import RawHttpHeaders, Sha256WARCWriter, header_block, tls_protocol, warc_date
 
@@ -128,7 +127,7 @@ class Recorder:
         spool_dir: Path,
         limits: Limits,
         resolve: dict[str, tuple[str, int]] | None = None,
-        redact: frozenset[str] = frozenset(),
+        redaction: Redaction | None = None,
     ) -> None:
         self.writer = writer
         self.trust = trust
@@ -140,11 +139,8 @@ class Recorder:
         # Bodies to keep as files too: the navigation target and the hops it redirects to.
         self.keep_urls: set[str] = set()
         self.kept: dict[str, tuple[Path, str]] = {}  # url -> (file, media type)
-        # Headers whose values are written as the redaction marker (a logged-in capture's credentials),
-        # and how many fields of each name were, in the records written.
-        self.redact = redact
-        self.redacted: Counter[str] = Counter()
-        self.redacted_fields: Counter[str] = Counter()  # request-body fields, when ``redact`` is set
+        # A logged-in capture's credentials, written as the redaction marker, and how many there were.
+        self.redaction = redaction
 
     # -- connections --------------------------------------------------------------------------------
     def server_connect(self, data: Any) -> None:
@@ -185,7 +181,9 @@ class Recorder:
 
     def responseheaders(self, flow: Any) -> None:
         _proto, status_line, fields, _ = _response_head(flow.response)
-        head = header_block(status_line, redact_fields(fields, self.redact))
+        if self.redaction is not None:
+            fields = self.redaction.fields(fields, count=False)
+        head = header_block(status_line, fields)
         flow.response.stream = _Spool(self.spool_dir, self, flow.request.pretty_url, head)
 
     def response(self, flow: Any) -> None:
@@ -210,9 +208,14 @@ class Recorder:
         self.state.last_activity = time.monotonic()
 
     def _fail(self, stage: str, where: str, error: str | None) -> None:
+        target, error = self.as_recorded(where), self.as_recorded(error) if error is not None else None
         self.state.failures.append(
-            {"stage": stage, "target": where, "error": error, "time": warc_date(time.time())}
+            {"stage": stage, "target": target, "error": error, "time": warc_date(time.time())}
         )
+
+    def as_recorded(self, url: str) -> str:
+        """``url`` as the records show it: a logged-in capture's tokens redacted (``Redaction``)."""
+        return self.redaction.url(url, count=False) if self.redaction is not None else url
 
     # -- WARC ---------------------------------------------------------------------------------------
     def _write_exchange(self, flow: Any, truncated: str | None) -> None:
@@ -220,18 +223,24 @@ class Recorder:
         server_version: str = resp.http_version
         is_h2 = server_version.startswith("HTTP/2")
         # HTTP/2 is written in HTTP/1.1 form; its :authority becomes a Host header.
-        req_fields = redact_fields(req.headers.fields, self.redact, self.redacted)
+        redaction = self.redaction
+        req_fields = list(req.headers.fields)
+        url, path = req.pretty_url, req.path
+        if redaction is not None:
+            req_fields = redaction.fields(req_fields)
+            url, path = redaction.url(url), redaction.url(path, count=False)
         req_h2 = req.http_version.startswith("HTTP/2")
         if req_h2 and not any(k.lower() == b"host" for k, _ in req_fields):
             req_fields.insert(0, (b"Host", (req.authority or req.host).encode()))
         req_proto = "HTTP/1.1" if req_h2 else req.http_version
-        req_line = f"{req.method} {req.path} {req_proto}".encode("latin-1")
+        req_line = f"{req.method} {path} {req_proto}".encode("latin-1")
         req_body: bytes = req.raw_content or b""
-        if self.redact and req_body and req.headers.get("content-encoding", "identity") == "identity":
-            req_body = redact_body(req_body, req.headers.get("content-type", ""), self.redacted_fields)
+        if redaction and req_body and req.headers.get("content-encoding", "identity") == "identity":
+            req_body = redaction.body(req_body, req.headers.get("content-type", ""))
 
         proto, status_line, resp_fields, dechunked = _response_head(resp)
-        resp_fields = redact_fields(resp_fields, self.redact, self.redacted)
+        if redaction is not None:
+            resp_fields = redaction.fields(resp_fields)
         resp_head = header_block(status_line, resp_fields)
         digests: dict[str, str] = {}
         spool = resp.stream if isinstance(resp.stream, _Spool) else None
@@ -265,7 +274,7 @@ class Recorder:
         w = self.writer
         with self.lock:
             resp_rec = w.create_warc_record(
-                req.pretty_url,
+                url,
                 "response",
                 payload=body,
                 length=length,
@@ -280,7 +289,7 @@ class Recorder:
             req_headers = dict(common)
             req_headers["WARC-Concurrent-To"] = resp_rec.rec_headers.get_header("WARC-Record-ID")
             req_rec = w.create_warc_record(
-                req.pretty_url,
+                url,
                 "request",
                 payload=io.BytesIO(req_body),
                 length=len(req_body),
@@ -306,7 +315,7 @@ class Recorder:
         tls_info = self.state.tls.get(flow.server_conn.id)
         self.state.exchanges.append(
             {
-                "url": req.pretty_url,
+                "url": url,
                 "method": req.method,
                 "status": resp.status_code,
                 "protocol": protocols[0],

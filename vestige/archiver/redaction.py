@@ -4,15 +4,18 @@ A capture made with a stored login session (``vestige capture --session``) sends
 cookies and tokens to the platform, and the platform may answer with refreshed ones. Evidence is handed to
 courts and opposing counsel, so every such value is replaced by a fixed marker in the records as written;
 the header names and their order stay, so the record still shows that a credential was sent and where.
-Request bodies get the same treatment for the form and JSON fields that carry session tokens.
+Request bodies and URL queries get the same treatment for the fields that carry session tokens, and so
+does any copy of one of the session's own cookie values a page's script puts into a URL or a body (a CSRF
+cookie sent as a query parameter, TikTok's msToken).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 MARKER = b"[redacted by Vestige]"
 
@@ -63,7 +66,10 @@ CREDENTIAL_FIELDS: frozenset[str] = frozenset(
         "xsrf_token",
     }
 )
+# Response and request headers whose value is a URL, which may carry a token in its query.
+URL_HEADERS: frozenset[str] = frozenset({"referer", "location", "content-location"})
 _FORM = "application/x-www-form-urlencoded"
+_QUOTED_MARKER = quote_plus(MARKER)
 # A JSON member named like a credential field with a string value: group 1 up to the value, 2 the name.
 _JSON_FIELD = re.compile(
     rb'("('
@@ -126,3 +132,67 @@ def redact_url_password(url: str) -> str:
     user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{user}:{MARKER.decode()}@{host}"))
+
+
+def redact_query(url: str, counts: Counter[str] | None = None) -> str:
+    """``url`` (or a request target, ``/path?query``) with the value of each query parameter named in
+    ``CREDENTIAL_FIELDS`` replaced by the URL-encoded marker; every other character as it was."""
+    head, sep, rest = url.partition("?")
+    if not sep:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    pairs = query.split("&")
+    for i, pair in enumerate(pairs):
+        name, eq, _value = pair.partition("=")
+        key = unquote_plus(name).lower()
+        if eq and key in CREDENTIAL_FIELDS:
+            pairs[i] = f"{name}={_QUOTED_MARKER}"
+            if counts is not None:
+                counts[key] += 1
+    return f"{head}?{'&'.join(pairs)}{hash_}{fragment}"
+
+
+def redact_values(data: str, secrets: Mapping[str, str], counts: Counter[str] | None = None) -> str:
+    """``data`` with every occurrence of a secret (``{value: cookie name}``), as is or percent-encoded,
+    replaced by the URL-encoded marker, counted as ``cookie NAME``."""
+    for value, name in secrets.items():
+        for form in dict.fromkeys((value, quote(value, safe=""))):
+            if form in data:
+                if counts is not None:
+                    counts[f"cookie {name}"] += data.count(form)
+                data = data.replace(form, _QUOTED_MARKER)
+    return data
+
+
+@dataclass
+class Redaction:
+    """What a logged-in capture keeps out of its WARC, and how much of each kind it met: the values of
+    credential headers (``CREDENTIAL_HEADERS``), of credential fields (``CREDENTIAL_FIELDS``) in request
+    bodies and URL queries (request targets and the URL headers, ``URL_HEADERS``), and the session's own
+    cookie values (``secrets``: ``{value: name}``) wherever a request URL or body carries a copy."""
+
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    headers: Counter[str] = field(default_factory=Counter)
+    body_fields: Counter[str] = field(default_factory=Counter)
+    url_fields: Counter[str] = field(default_factory=Counter)
+
+    def fields(self, fields: Iterable[tuple[bytes, bytes]], count: bool = True) -> list[tuple[bytes, bytes]]:
+        """Header fields as written: credential values replaced, URL values' tokens too."""
+        out = redact_fields(fields, CREDENTIAL_HEADERS, self.headers if count else None)
+        return [
+            (name, self.url(value.decode("latin-1"), count).encode("latin-1"))
+            if name.decode("latin-1").lower() in URL_HEADERS
+            else (name, value)
+            for name, value in out
+        ]
+
+    def url(self, url: str, count: bool = True) -> str:
+        counts = self.url_fields if count else None
+        return redact_values(redact_query(url, counts), self.secrets, counts)
+
+    def body(self, body: bytes, content_type: str) -> bytes:
+        body = redact_body(body, content_type, self.body_fields)
+        if any(value.encode() in body or quote(value, safe="").encode() in body for value in self.secrets):
+            text = redact_values(body.decode("latin-1"), self.secrets, self.body_fields)
+            body = text.encode("latin-1")
+        return body

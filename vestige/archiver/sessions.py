@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 from .browser_state import BrowserState, check_host, in_domains
 from .profiles.base import PROFILE_NAMES
-from .redaction import CREDENTIAL_FIELDS, CREDENTIAL_HEADERS, MARKER
+from .redaction import CREDENTIAL_FIELDS, CREDENTIAL_HEADERS, MARKER, Redaction
 
 SOURCES = ("cookies.txt", "storage-state", "login")
 MAX_LABEL = 100
@@ -127,9 +127,13 @@ class StoredSession:
             "redaction_marker": MARKER.decode(),
         }
 
-    def provenance(
-        self, redacted: Mapping[str, int], echoed: Iterable[str], body_fields: Mapping[str, int]
-    ) -> dict[str, Any]:
+    def secret_values(self) -> dict[str, str]:
+        """``{value: name}`` of the session's cookies long enough to be told from ordinary text (and
+        ASCII, as cookie values are): what ``Redaction`` replaces wherever a request copies one."""
+        long_enough = (c for c in self.state.cookies if len(c.value) >= MIN_ECHO_LENGTH)
+        return {c.value: c.name for c in long_enough if c.value.isascii()}
+
+    def provenance(self, redaction: Redaction, echoed: Iterable[str]) -> dict[str, Any]:
         """The provenance's ``session`` section: the account used and what was kept out of the WARC."""
         return {
             "platform": self.platform,
@@ -140,15 +144,19 @@ class StoredSession:
             "cookies": len(self.state.cookies),
             "local_storage_origins": [o.origin for o in self.state.origins],
             "redaction_marker": MARKER.decode(),
-            "redacted_headers": dict(sorted(redacted.items())),
-            "redacted_body_fields": dict(sorted(body_fields.items())),
+            "redacted_headers": dict(sorted(redaction.headers.items())),
+            "redacted_body_fields": dict(sorted(redaction.body_fields.items())),
+            "redacted_url_fields": dict(sorted(redaction.url_fields.items())),
             "cookie_values_shown_by_the_page": sorted(set(echoed)),
             "note": (
                 "captured logged in with this account: the value of every credential header (cookie, "
                 "set-cookie, authorization and the platform tokens in options.session.redacted_headers) "
                 "in the WARC is the redaction marker; header names and order are as sent. So is the value "
                 "of every request-body field named in options.session.redacted_body_fields (forms and "
-                "JSON; URL-encoded in a form), the rest of the body as sent. What the page itself shows "
+                "JSON; URL-encoded in a form), the rest of the body as sent, and of every URL query "
+                "parameter of those names (request targets, Referer and Location). A copy of one of the "
+                "session's cookie values in a request URL or body is replaced too (counted as 'cookie "
+                "NAME'). What the page itself shows "
                 "(its DOM, text, screenshot and response bodies) is kept as it was."
             ),
         }
@@ -198,7 +206,7 @@ def session_for(url: str, sessions: Iterable[StoredSession], profile: str) -> St
 def echoed_cookies(session: StoredSession, texts: Iterable[str]) -> list[str]:
     """Names of the session's cookies whose value appears in ``texts`` (a page can print its own tokens
     into its HTML; that is part of what the page showed and is kept, but the provenance says so)."""
-    values = {c.value: c.name for c in session.state.cookies if len(c.value) >= MIN_ECHO_LENGTH}
+    values = session.secret_values()
     found: set[str] = set()
     for text in texts:
         found.update(name for value, name in values.items() if value in text)
