@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import subprocess
@@ -17,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.conftest import Cli
 from tests.support.net import free_port, wait_for_port
 from tests.support.web import CLIP, FixturePki, FixtureWeb, make_test_pki
+from vestige.archiver import capture as capture_module
 
 pytestmark = pytest.mark.slow
 
@@ -467,3 +469,38 @@ def test_page_video_plays_and_the_provenance_says_so(
         and r.rec_headers.get_header("WARC-Target-URI") == f"{https.url}/clip.webm"
     ]
     assert CLIP in bodies
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (dt.datetime.fromisoformat(later) - dt.datetime.fromisoformat(earlier)).total_seconds()
+
+
+@pytest.mark.parametrize(
+    ("changes_at", "shown", "kept_early"),
+    [(60_000, "as loaded", True), (2_500, "changed by a timer", False)],
+    ids=["nothing-changes", "the-page-changes-before-the-wait-ends"],
+)
+def test_snapshots_begun_before_the_wait_ends_are_kept_only_if_the_page_did_not_change(
+    archive_ready: Cli,
+    https: FixtureWeb,
+    pki: FixturePki,
+    monkeypatch: pytest.MonkeyPatch,
+    changes_at: int,
+    shown: str,
+    kept_early: bool,
+) -> None:
+    # The snapshots begin 1.5 s before the wait's expected end (3 s of --settle after the page's traffic);
+    # the page edits its DOM 2.5 s after load, after they are taken, with no request.
+    monkeypatch.setattr(capture_module, "SNAPSHOT_S", 1.5)
+    url = f"{https.url}/changes?at={changes_at}"
+    res = archive_ready(
+        "capture", url, "--case", "C1", "--ca-file", str(pki.ca_pem), "--settle", "3", "--json"
+    )
+    assert res.exit_code == 0, res.stderr + res.stdout
+    [item] = res.json()
+    assert item["state"] == "complete"
+    assert f'<p id="state">{shown}</p>' in _artifact(item, "dom").read_text()
+    assert _artifact(item, "text").read_text().strip() == shown
+    prov = json.loads(_artifact(item, "provenance").read_bytes())
+    # Kept: taken about 1.5 s before the end of the wait; taken again: after it.
+    assert (_seconds_between(prov["snapshot_taken"], prov["ended"]) > 1.0) is kept_early

@@ -78,3 +78,12 @@ def test_a_settle_shorter_than_the_idle_is_the_whole_wait() -> None:
 
 def test_no_settle_waits_only_for_the_traffic_to_end() -> None:
     assert settled_at(settling(0), timeline([(0, 300)], 2000)) == 300
+
+
+def test_the_expected_end_moves_with_late_traffic() -> None:
+    waiting = settling(1000)
+    assert waiting.due(200) == float("inf")  # nothing known before the first look with nothing in flight
+    assert not waiting.done(False, 200, 300)
+    assert waiting.due(200) == 1200  # the settle after the traffic first stopped
+    assert waiting.due(1000) == 1000 + IDLE  # a late exchange: the idle after it
+    assert not waiting.done(False, 1000, 1200) and waiting.done(False, 1000, 1000 + IDLE)

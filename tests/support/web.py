@@ -11,7 +11,8 @@ Documented routes (all servers):
   /img.png      a small PNG          /late.json   JSON fetched late       /lazy.png  loaded on scroll
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
   /loop         redirects to itself  /endless      HTML that never ends  /hostile   dialogs and a pop-up
-  /attachment   Content-Disposition: attachment                         anything else: 404
+  /attachment   Content-Disposition: attachment
+  /changes?at=MS  a page that changes its text MS ms after load, with no request   anything else: 404
 Every response carries ``X-MiXeD-CaSe: kept`` to check header case is recorded as sent.
 """
 
@@ -166,6 +167,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     time.sleep(0.2)
             except (BrokenPipeError, ConnectionResetError):
                 return
+        elif path == "/changes":
+            at = int(query.removeprefix("at=") or "0")
+            self._send(200, "text/html; charset=utf-8", CHANGES.replace(b"AT_MS", str(at).encode()))
         elif path == "/big.bin":
             n = int(query.removeprefix("n=") or "1000000")
             self.send_response(200)
@@ -193,6 +197,14 @@ class FixturePki:
     key_pem: Path
     rogue_cert_pem: Path  # self-signed, not issued by the test CA
     rogue_key_pem: Path
+
+
+# What a page shows can change without a request: a timer edits the DOM after load.
+CHANGES = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Changes by itself</title></head>
+<body><p id="state">as loaded</p><script>
+addEventListener("load", () => setTimeout(() => {
+  document.getElementById("state").textContent = "changed by a timer"; }, AT_MS));
+</script></body></html>"""
 
 
 def _name(cn: str) -> x509.Name:

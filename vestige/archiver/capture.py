@@ -47,6 +47,9 @@ VIEWPORT: Any = {"width": 1280, "height": 900}
 SCROLL_STEPS = 30
 NETWORK_IDLE_S = 0.5  # quiet that ends a wait after late traffic: Playwright's (and Chromium's) network idle
 POLL_S = 0.01  # how often a wait looks at the recorder (a wait ends at most this late)
+SNAPSHOT_S = 0.3  # how long screenshot, PDF and DOM take, until a capture has measured it
+SNAPSHOT_S_MAX = 2.0  # snapshots are never started longer than this before a wait's expected end
+SNAPSHOT_TRIES = 2  # snapshots taken during one wait, at most (traffic after them means taking them again)
 # What a platform showed instead of the post: the capture is kept, as partial, with this reason.
 NOT_THE_POST = {"login_wall", "deleted", "age_gate", "rate_limited", "geo_blocked", "not_found"}
 
@@ -185,7 +188,14 @@ class Settling:
             return False
         if self.first_quiet is None:
             self.first_quiet = last_activity
-        return now - self.first_quiet >= self.settle and now - last_activity >= min(self.idle, self.settle)
+        return now >= self.due(last_activity)
+
+    def due(self, last_activity: float) -> float:
+        """When the page is settled if no exchange starts before then (after a first ``done`` call with
+        nothing in flight; infinite before)."""
+        if self.first_quiet is None:
+            return math.inf
+        return max(self.first_quiet + self.settle, last_activity + min(self.idle, self.settle))
 
 
 async def _wait_quiet(rec: Recorder, quiet: float, limit: float, *, idle: float | None = None) -> bool:
@@ -228,6 +238,7 @@ class CaptureSession:
         self.ca_spki = ""
         self.user_agent: str | None = None
         self.browser_version: str | None = None
+        self.snapshot_s = SNAPSHOT_S  # how long the last snapshots took: when to start them in a wait
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized = ntp_synchronized()  # once per run: it asks timedatectl
@@ -421,15 +432,17 @@ class _Run:
         crash_point("capture-loaded")
         # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
         self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
-        self.media_elements = await _handle_page(page, rec, self.opts, clock, self.problems)
+        shown = await _handle_page(page, rec, self.opts, clock, self.problems, self.session)
+        self.media_elements = await _media_elements(page)
         self.page_info["final_url"] = final_url = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
-        snap = await _snapshots(page, self.workdir, rec, final_url)
+        self.page_info["snapshot_taken"] = shown.taken
+        snap = await asyncio.to_thread(_keep_snapshots, shown, self.workdir, rec, final_url)
         self.files.extend(snap.files)
         await self._extract_post(snap.html, snap.frames)
         if self.opts.session is not None:
-            shown = [snap.html, *(html for _url, html in snap.frames)]
-            self.session_echoes = await asyncio.to_thread(echoed_cookies, self.opts.session, shown)
+            pages = [snap.html, *(html for _url, html in snap.frames)]
+            self.session_echoes = await asyncio.to_thread(echoed_cookies, self.opts.session, pages)
         assert self.listener is not None
         self.files.extend(
             await _save_media(
@@ -511,6 +524,8 @@ class _Run:
             "final_url": page_info["final_url"],
             "http_status": page_info["http_status"],
             "title": page_info["title"],
+            # When the screenshot, PDF, DOM and text began to be taken (UTC); None: the page had none.
+            "snapshot_taken": page_info.get("snapshot_taken"),
             "started": self.started,
             "ended": self.ended,
             "clock_source": "system clock (UTC)",
@@ -679,25 +694,53 @@ def _watch(context: Any) -> dict[str, list[Any]]:
 
 
 async def _handle_page(
-    page: Any, rec: Recorder, opts: CaptureOptions, clock: _Clock, problems: list[str]
-) -> list[dict[str, Any]] | None:
-    """Let the page finish: scroll through lazy content and play media right after load, then wait once
-    for the network to go quiet (late fetch()/XHR included), bounded; back to the top for the snapshot.
-    Returns what the page's media elements did meanwhile (``_media_elements``).
+    page: Any,
+    rec: Recorder,
+    opts: CaptureOptions,
+    clock: _Clock,
+    problems: list[str],
+    session: CaptureSession,
+) -> _Shown:
+    """Let the page finish and take what it shows: scroll through lazy content and play media right after
+    load, then wait once for the network to go quiet (late fetch()/XHR included), bounded, and take the
+    snapshots at the top of the page (``_Shown``).
 
     One quiet wait after scrolling catches what the load, the scroll and the media started together
-    (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture)."""
+    (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture).
+
+    The snapshots are started in the wait's last moments, when the quiet wait would end about as they are
+    done (``session.snapshot_s``, the last snapshots' duration, before the end ``Settling`` expects), and
+    kept only if by its end no exchange has started or ended since and the page still shows the same URL
+    and DOM, every frame's included (``_Shown.still_shown``); otherwise they are taken again after it. So
+    they show the page as it was when its traffic was over, without waiting for them after the wait."""
     for _ in range(SCROLL_STEPS):
         if clock.left() < 2 or await page.evaluate(_SCROLL):
             break
         # A few frames for lazy content to notice the scroll; what it fetches, the quiet wait awaits.
         await asyncio.sleep(0.05)
     await page.evaluate(_PLAY)
-    if not await _wait_quiet(rec, opts.settle, clock.left(20), idle=NETWORK_IDLE_S):
-        problems.append("the network did not go quiet before the snapshot")
-    media = await _media_elements(page)
-    await page.evaluate("() => window.scrollTo(0, 0)")
-    return media
+    settling = Settling(opts.settle, NETWORK_IDLE_S)
+    end = time.monotonic() + clock.left(20)
+    shown: _Shown | None = None
+    tries = 0
+    while True:
+        now = time.monotonic()
+        inflight, last = bool(rec.state.inflight), rec.state.last_activity
+        if shown is not None and (inflight or last >= shown.started):
+            shown = None  # the page's traffic went on after them
+        if settling.done(inflight, last, now):
+            break
+        if now >= end:
+            problems.append("the network did not go quiet before the snapshot")
+            break
+        if shown is None and tries < SNAPSHOT_TRIES and settling.due(last) - now <= session.snapshot_s:
+            tries += 1
+            shown = await _take_snapshots(page, session)
+            continue
+        await asyncio.sleep(POLL_S)
+    if shown is not None and rec.state.last_activity < shown.started and await shown.still_shown(page):
+        return shown
+    return await _take_snapshots(page, session)
 
 
 async def _media_elements(page: Any) -> list[dict[str, Any]] | None:
@@ -743,56 +786,95 @@ async def _media_elements(page: Any) -> list[dict[str, Any]] | None:
 
 
 @dataclass
+class _Shown:
+    """What the page showed, taken in one go (``_take_snapshots``) and held until it is kept."""
+
+    started: float  # monotonic: when the taking began
+    taken: str  # UTC, when the taking began
+    url: str
+    png: bytes
+    pdf: bytes
+    dom: str
+    text: str
+    frames: list[tuple[str, str]]  # each iframe's (URL, HTML)
+    steady: bool  # the DOM was the same before the screenshot as after the PDF
+
+    async def still_shown(self, page: Any) -> bool:
+        """Whether the page still shows the same URL and DOM, every frame's included, and did not change
+        while they were taken."""
+        if not self.steady:
+            return False
+        try:
+            return (
+                page.url == self.url
+                and await page.content() == self.dom
+                and await _frames(page) == self.frames
+            )
+        except Exception:  # a page gone or navigating shows nothing to compare
+            return False
+
+
+async def _frames(page: Any) -> list[tuple[str, str]]:
+    frames: list[tuple[str, str]] = []
+    for frame in page.frames[1:]:
+        try:
+            frames.append((frame.url, await frame.content()))
+        except Exception:  # a detached frame has no content left to record
+            continue
+    return frames
+
+
+async def _take_snapshots(page: Any, session: CaptureSession) -> _Shown:
+    """Screenshot, PDF, DOM (with iframes) and visible text of the page, at its top, in memory; how long
+    they took becomes ``session.snapshot_s``."""
+    started, taken = time.monotonic(), utc_now()
+    await page.evaluate("() => window.scrollTo(0, 0)")
+    before = await page.content()
+    png = await page.screenshot(full_page=True)  # in this order: the DOM as it is after both
+    pdf = await page.pdf(print_background=True)
+    dom = await page.content()
+    text = await page.evaluate("() => document.body ? document.body.innerText : ''")
+    shown = _Shown(started, taken, page.url, png, pdf, dom, text, await _frames(page), before == dom)
+    session.snapshot_s = min(max(time.monotonic() - started, 0.05), SNAPSHOT_S_MAX)
+    return shown
+
+
+@dataclass
 class _Snapshots:
     files: list[tuple[str, Path, str]]  # (role, file, media type)
     html: str  # the rendered DOM, for the platform profile
     frames: list[tuple[str, str]]  # each iframe's (URL, HTML)
 
 
-async def _snapshots(page: Any, workdir: Path, rec: Recorder, target: str) -> _Snapshots:
-    """Screenshot, PDF, DOM (with iframes) and visible text, as files and as WARC resource records.
-
-    Records are written under the recorder's lock: late exchanges may be written at the same time."""
-    out: list[tuple[str, Path, str]] = []
-    frame_html: list[tuple[str, str]] = []
-    png = await page.screenshot(full_page=True)  # in this order: the DOM as it is after both
-    pdf = await page.pdf(print_background=True)
-    dom = await page.content()
+def _keep_snapshots(shown: _Shown, workdir: Path, rec: Recorder, target: str) -> _Snapshots:
+    """The snapshots as files and as WARC resource records (gzip off the event loop: other captures go on
+    meanwhile). Records are written under the recorder's lock: late exchanges may be written at the same
+    time."""
     shots: list[tuple[str, str, str, bytes]] = [
-        ("screenshot", "screenshot.png", "image/png", png),
-        ("pdf", "page.pdf", "application/pdf", pdf),
-        ("dom", "dom.html", "text/html; charset=utf-8", dom.encode()),
-        (
-            "text",
-            "text.txt",
-            "text/plain; charset=utf-8",
-            (await page.evaluate("() => document.body ? document.body.innerText : ''")).encode(),
-        ),
+        ("screenshot", "screenshot.png", "image/png", shown.png),
+        ("pdf", "page.pdf", "application/pdf", shown.pdf),
+        ("dom", "dom.html", "text/html; charset=utf-8", shown.dom.encode()),
+        ("text", "text.txt", "text/plain; charset=utf-8", shown.text.encode()),
     ]
-    frames: list[tuple[str, bytes]] = []
-    for i, frame in enumerate(page.frames[1:], start=1):
-        try:
-            html = await frame.content()
-            frame_html.append((frame.url, html))
-            frames.append((f"urn:vestige:dom:{frame.url}#frame{i}", html.encode()))
-        except Exception:  # a detached frame has no content left to record
-            continue
-
-    def write() -> None:  # gzip off the event loop: other captures go on meanwhile
-        for role, name, media_type, data in shots:
-            path = workdir / name
-            path.write_bytes(data)
-            out.append((role, path, media_type))
-            with rec.lock:
-                write_resource(
-                    rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target
-                )
-        for uri, html in frames:
-            with rec.lock:
-                write_resource(rec.writer, uri, "text/html; charset=utf-8", html, len(html), target)
-
-    await asyncio.to_thread(write)
-    return _Snapshots(out, dom, frame_html)
+    out: list[tuple[str, Path, str]] = []
+    for role, name, media_type, data in shots:
+        path = workdir / name
+        path.write_bytes(data)
+        out.append((role, path, media_type))
+        with rec.lock:
+            write_resource(rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
+    for i, (url, html) in enumerate(shown.frames, start=1):
+        data = html.encode()
+        with rec.lock:
+            write_resource(
+                rec.writer,
+                f"urn:vestige:dom:{url}#frame{i}",
+                "text/html; charset=utf-8",
+                data,
+                len(data),
+                target,
+            )
+    return _Snapshots(out, shown.dom, shown.frames)
 
 
 MEDIA_PREFIXES = ("image/", "video/", "audio/")
