@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..owner_files import create_private
 from .browser_state import to_cookies_txt
 from .sessions import StoredSession
 from .ytdlp import DownloadRequest, find_ffmpeg
@@ -225,9 +226,7 @@ async def run_media_download(
 
 def _write_cookies(workdir: Path, session: StoredSession) -> Path:
     path = workdir / COOKIES_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(to_cookies_txt(session.state))
+    create_private(path, to_cookies_txt(session.state))
     return path
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..owner_files import create_private
 
 CA_FILE = "mitmproxy-ca.pem"  # key + certificate: mitmproxy's CertStore reads this
 CA_CERT_FILE = "mitmproxy-ca-cert.pem"
@@ -70,9 +71,7 @@ def write_ca(confdir: Path) -> str:
         serialization.NoEncryption(),
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    fd = os.open(confdir / CA_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(key_pem + cert_pem)
+    create_private(confdir / CA_FILE, key_pem + cert_pem)
     (confdir / CA_CERT_FILE).write_bytes(cert_pem)
     return spki_hash(cert)
 

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import ArchiveError, InputError
+from ..owner_files import create_private, sync_directory
 from .sessions import StoredSession
 
 SESSIONS_DIR = "sessions"
@@ -42,19 +43,14 @@ class SessionStore:
             json.dumps(session.to_json(), indent=2) + "\n"
         ).encode()  # ASCII: \u escapes, no encoding trap
         temp = self.directory / f".{session.platform}-{uuid.uuid4().hex}.tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
-            with os.fdopen(fd, "wb") as fp:
-                os.fchmod(fp.fileno(), 0o600)  # whatever the umask left
-                fp.write(data)
-                fp.flush()
-                os.fsync(fp.fileno())
+            create_private(temp, data, sync=True)
             os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise
-        self._sync_directory()
+        sync_directory(self.directory)
         return target
 
     def load(self, platform: str) -> StoredSession | None:
@@ -109,7 +105,7 @@ class SessionStore:
         session = self.load(platform)
         if session is not None:
             self.path(platform).unlink()
-            self._sync_directory()
+            sync_directory(self.directory)
         return session
 
     def _ensure_directory(self) -> None:
@@ -129,10 +125,3 @@ class SessionStore:
             raise ArchiveError(
                 f"{self.directory} can be read by other users", hint=f"run: chmod 700 {self.directory}"
             )
-
-    def _sync_directory(self) -> None:
-        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..errors import ArchiveError
+from ..owner_files import create_private
 
 
 def fingerprint(public_key: bytes) -> str:
@@ -40,11 +40,7 @@ def create_key(private_path: Path, public_path: Path) -> OperatorKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(pem)
-        fp.flush()
-        os.fsync(fp.fileno())
+    create_private(private_path, pem, sync=True)
     public_path.write_text(
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

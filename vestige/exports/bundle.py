@@ -31,6 +31,7 @@ from ..custody.keys import fingerprint
 from ..custody.ledger import ITEM_EVENTS, Entry, LedgerReader
 from ..custody.signed_note import sign_note
 from ..errors import ArchiveError, CustodyViolation, FormatError, InputError
+from ..owner_files import create_private
 from ..store import catalog
 from ..store.blobs import BlobDigest, copy_stream, digest_stream
 from ..store.schema import cases
@@ -110,16 +111,11 @@ def ensure_wacz_key(archive: Archive) -> Any:
     """The archive's WACZ signing key (ECDSA P-384, the curve ReplayWeb.page checks), made on first use
     and registered in the ledger, so a bundle's reader can tell it belongs to this archive."""
     path = wacz_key_path(archive)
+    key = new_signing_key()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private(path, signing_key_pem(key), sync=True)
     except FileExistsError:
         key = load_signing_key(path.read_bytes())
-    else:
-        key = new_signing_key()
-        with os.fdopen(fd, "wb") as fp:
-            fp.write(signing_key_pem(key))
-            fp.flush()
-            os.fsync(fp.fileno())
     spki_b64 = public_key_b64(key)
     subject = "ecdsa-p384:" + hashlib.sha256(_b64(spki_b64)).hexdigest()
     with archive.reading() as conn:

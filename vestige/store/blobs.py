@@ -21,6 +21,8 @@ from typing import IO
 
 import blake3
 
+from ..owner_files import sync_directory
+
 CHUNK = 4 << 20
 # Directories under tmp/ that outlive their writer and clean up after themselves: tmp/open/ holds the
 # copies `vestige open` hands to viewers, removed by a later `vestige open` once a day old.
@@ -147,7 +149,7 @@ class BlobStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(temp, _READ_ONLY)
                 os.replace(temp, final)
-                _fsync_dir(final.parent)
+                sync_directory(final.parent)
         return digest
 
     def ingest_file(self, path: Path) -> BlobDigest:
@@ -183,11 +185,3 @@ class BlobStore:
                     path.unlink()
                     removed += 1
         return removed
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
