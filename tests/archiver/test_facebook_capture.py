@@ -4,6 +4,7 @@ the page (the comments come from a look-alike of its GraphQL endpoint)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Iterator
@@ -58,14 +59,26 @@ def _page(name: str) -> tuple[int, str, bytes]:
     return 200, HTML, (FIXTURES / name).read_bytes()
 
 
+# Facebook's GraphQL queries the look-alike answers: (the file of answers, the variable that picks one).
+QUERIES = {
+    "CommentsListComponentsPaginationQuery": ("more-comments.json", "commentsAfterCursor"),
+    "Depth1CommentsListPaginationQuery": ("replies.json", "feedbackID"),
+}
+
+
 def _graphql(request: Request) -> tuple[int, str, bytes]:
-    """/api/graphql/: the next page of comments for the cursor the page sends, as Facebook answers it."""
+    """/api/graphql/, as Facebook answers it: the next page of comments for the cursor the page sends, or
+    a comment's replies for its feedback id."""
     form = parse_qs(request.body.decode())
-    if form.get("fb_api_req_friendly_name") != ["CommentsListComponentsPaginationQuery"]:
+    query = QUERIES.get(form.get("fb_api_req_friendly_name", [""])[0])
+    if query is None:
         return 400, "application/json", b'{"errors":[{"message":"unknown query"}]}'
-    cursor = json.loads(form["variables"][0])["commentsAfterCursor"]
-    pages = json.loads((FIXTURES / "more-comments.json").read_text(encoding="utf-8"))
-    return 200, "application/json", json.dumps(pages[cursor], ensure_ascii=False).encode()
+    name, key = query
+    answers = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    answer = answers.get(json.loads(form["variables"][0]).get(key))
+    if answer is None:
+        return 400, "application/json", b'{"errors":[{"message":"unknown node"}]}'
+    return 200, "application/json", json.dumps(answer, ensure_ascii=False).encode()
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +115,17 @@ def capture(vestige: Cli, facebook: LookAlike) -> PlatformCapture:
 
 def _comment_queries(web: PlatformWeb) -> int:
     return sum(1 for r in web.seen if r.method == "POST" and r.path == "/api/graphql/")
+
+
+def _threads_asked(web: PlatformWeb, since: int) -> list[str]:
+    """The comments (from their feedback ids) whose replies were asked of /api/graphql/ since ``since``."""
+    asked = [r for r in web.seen[since:] if r.method == "POST" and r.path == "/api/graphql/"]
+    forms = [parse_qs(r.body.decode()) for r in asked]
+    return [
+        base64.b64decode(json.loads(f["variables"][0])["feedbackID"]).decode().rsplit("_", 1)[1]
+        for f in forms
+        if f["fb_api_req_friendly_name"] == ["Depth1CommentsListPaginationQuery"]
+    ]
 
 
 def test_post_with_text_author_time_photos_and_comments_up_to_n(
@@ -153,8 +177,46 @@ def test_no_comments_are_loaded_with_replies_0(capture: PlatformCapture, faceboo
     code, row = capture(POST, "--replies", "0")
     assert code == 0, row
     record = post_record(row)
-    assert _comment_queries(web) == before
+    assert _comment_queries(web) == before  # neither "View more comments" nor "View 2 replies" clicked
     assert [r["post_id"] for r in record["replies"]] == ["1221100000000201", "1221100000000203"]
+    assert [len(r["replies"]) for r in record["replies"]] == [1, 0]
+
+
+def test_comment_threads_are_opened_within_the_replies_budget(
+    capture: PlatformCapture, facebook: LookAlike
+) -> None:
+    web = facebook.web
+    since = len(web.seen)
+    # Nine comments and replies once every page of comments is loaded: one thread more makes eleven.
+    code, row = capture(POST, "--replies", "10")
+    assert code == 0 and row["state"] == "complete", row
+    assert _threads_asked(web, since) == ["1221100000000201"]  # the second thread was left closed
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
+    assert notes[1:] == [
+        "facebook: 9 comment(s) shown after 3 click(s) on 'View more comments' (up to 10 asked for)",
+        "facebook: opened 1 comment thread(s) ('View replies'); 11 comment(s) and replies shown",
+    ]
+    replies = post_record(row)["replies"]
+    assert [r["post_id"] for r in replies[0]["replies"]] == [f"12211000000002{n:02}" for n in (2, 10, 11)]
+    assert replies[1]["replies"] == []
+    since = len(web.seen)
+    code, row = capture(POST, "--replies", "50")
+    assert code == 0 and row["state"] == "complete", row
+    assert _threads_asked(web, since) == ["1221100000000201", "1221100000000203"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
+    assert (
+        notes[-1] == "facebook: opened 2 comment thread(s) ('View replies'); 13 comment(s) and replies shown"
+    )
+    replies = post_record(row)["replies"]
+    assert len(replies) == 8 and len(replies[0]["replies"]) == 3
+    # The replies loaded into the second comment's thread, under it, read like the comments around them.
+    first, second = replies[1]["replies"]
+    assert (first["post_id"], second["post_id"]) == ("1221100000000212", "1221100000000213")
+    assert first["author"]["display_name"] == "Повернення дітей (приклад)"
+    assert first["text"].startswith("За нашими даними — понад 19 тисяч дітей")
+    assert second["author"]["profile_url"] == "https://www.facebook.com/andrii.kovalchuk.example"
+    assert second["reply_to"]["name"] == "Andrii Kovalchuk" and second["posted_at_raw"] == "1d"
+    assert not any("replies" in (r["text"] or "") for r in replies)  # the controls' words are not text
 
 
 def test_video_page_keeps_the_video_file(capture: PlatformCapture) -> None:

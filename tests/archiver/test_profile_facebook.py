@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.support.chromium import in_chromium
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
-from vestige.archiver.profiles.facebook import facebook_target
+from vestige.archiver.profiles.facebook import MORE_COMMENTS_WORDS, THREAD_WORDS, facebook_target
 from vestige.archiver.profiles.facebook_links import clean_url, comment_id
 from vestige.archiver.profiles.post import MAX_REPLIES
 
@@ -259,6 +259,51 @@ def test_comments_from_the_page_alone() -> None:
     )
     assert first.replies[0].post_id == "1221100000000202"  # from reply_comment_id=
     assert second.post_id == "1221100000000203"
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "View 2 replies",
+        "View 1 reply",
+        "View all 12 replies",
+        "View 1 more reply",
+        "View 3 more replies",
+        "View more replies",
+        "View previous replies",
+        "2 replies",
+        "1.2K replies",
+        "Повернення дітей (приклад) replied · 2 replies",
+        "Посмотреть ответы (3)",
+        "Посмотреть все ответы (12)",
+        "Показать 5 ответов",
+        "Показать ещё 2 ответа",
+        "Переглянути 5 відповідей",
+        "Переглянути всі відповіді (7)",
+        "Переглянути 1 відповідь",
+        "Олена відповіла · 2 відповіді",
+    ],
+)
+def test_a_comments_thread_control_is_known_by_its_words(label: str) -> None:
+    assert re.search(THREAD_WORDS, label, re.IGNORECASE) and not re.search(MORE_COMMENTS_WORDS, label, re.I)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "View more comments",
+        "View 3 more comments",
+        "Reply",
+        "Like",
+        "See more",
+        "Hide replies",
+        "Показать ещё комментарии",
+        "I counted 2 replies and then the comment went on and on",
+        "2 replies later nobody answered",
+    ],
+)
+def test_other_controls_and_words_are_not_thread_controls(label: str) -> None:
+    assert not re.search(THREAD_WORDS, label, re.IGNORECASE)
 
 
 @pytest.mark.parametrize(
@@ -586,6 +631,47 @@ def test_prepare_opens_the_text_and_clicks_nothing_when_no_comments_are_asked_fo
     assert notes == ["facebook: opened 1 truncated text(s) ('See more')"]
     assert "Якщо ваша дитина досі перебуває на території РФ" in text and "See more" not in text
     assert "View more comments" in text and "Iryna Savchuk" not in text
+    assert "View 2 more replies" in text and "View all 2 replies" in text  # no thread opened either
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("replies", "asked"), [(3, 0), (4, 1)])
+def test_prepare_opens_a_comment_thread_only_while_fewer_replies_than_asked_for_show(
+    replies: int, asked: int
+) -> None:
+    """The page shows three comments and replies, and one thread of two behind "View all 2 replies" (the
+    other controls hidden; /api/graphql/ answers with that thread's replies): it is opened only when more
+    than three are asked for, and the replies it brings are read under their comment."""
+    html = (
+        fixture("post-live.html")
+        .replace('id="fixture-more-comments"', 'id="fixture-more-comments" hidden')
+        .replace('data-fixture-thread="1221100000000201"', 'data-fixture-thread="1221100000000201" hidden')
+    )
+    feedback = "ZmVlZGJhY2s6MTIyMTEwMDAwMDAwMDAwMDQyXzEyMjExMDAwMDAwMDAyMDM="
+    answer = json.dumps(json.loads(fixture("replies.json"))[feedback], ensure_ascii=False)
+    requests: list[str] = []
+
+    def serve(url: str) -> str | None:
+        if url == "https://www.facebook.com/api/graphql/":
+            requests.append(url)
+            return answer
+        return html if url == POST else None
+
+    async def run(page: Any) -> tuple[list[str], str]:
+        notes = await select_profile(POST).prepare(page, 10, replies=replies)
+        return notes, await page.content()
+
+    notes, shown = asyncio.run(in_chromium(serve, run, goto=POST))
+    assert len(requests) == asked
+    opened = "facebook: opened 1 comment thread(s) ('View replies'); 5 comment(s) and replies shown"
+    assert (opened in notes) == bool(asked)
+    first, second = extract(POST, shown).replies
+    assert [r.post_id for r in first.replies] == ["1221100000000202"]
+    assert [r.post_id for r in second.replies] == (["1221100000000212", "1221100000000213"] if asked else [])
+    for reply in second.replies:
+        assert reply.reply_to is not None and reply.reply_to.name == "Andrii Kovalchuk"
+        assert reply.reply_to.url == second.canonical_url and reply.posted_at_raw == "1d"
+    assert second.text == "Скільки ще дітей залишається там? Є хоч якась загальна цифра?"
 
 
 @pytest.mark.slow

@@ -175,6 +175,28 @@ def test_comments_loaded_later_are_read_like_the_first() -> None:
     assert record.replies[1].text is not None and record.replies[1].text.startswith("Мой сын Артём")
 
 
+def test_answers_loaded_into_a_thread_are_nested_under_their_comment() -> None:
+    end_of_first = '</div>\n    <a class="replies_next replies_next_deep"'  # the end of 1240's thread
+    second_thread = 'id="replies-221155555_1242">'
+    html = (
+        fixture("post.html")
+        .replace(end_of_first, fixture("thread-1240-offset-1.html") + end_of_first)
+        .replace(second_thread, second_thread + fixture("thread-1242-offset-0.html"))
+    )
+    record = extract(POST, html)
+    first, second = record.replies
+    assert [r.post_id for r in first.replies] == ["-221155555_1241", "-221155555_1249"]
+    assert [r.post_id for r in second.replies] == ["-221155555_1250", "-221155555_1251"]
+    answer = second.replies[1]
+    assert answer.text == "Детский центр «Пример», тимчасово — це скільки? Батьки чекають уже рік."
+    assert answer.reply_to is not None and answer.reply_to.url == second.canonical_url
+    assert answer.reply_to.name == "Сергей Мельник" and answer.counts == {"likes": 14}
+    assert answer.canonical_url == "https://vk.com/wall-221155555_1234?reply=1251&thread=1242"
+    # The threads' controls are not words of the comments they are under.
+    assert second.text == "Это называется депортация." and first.counts == {"likes": 12}
+    assert not any("ответ" in (r.text or "") for r in record.replies)
+
+
 def test_post_opened_over_a_wall_and_a_post_missing_from_it() -> None:
     record = extract(f"{WALL}?w=wall-221155555_1233", fixture("community.html"))
     assert record.post_id == "-221155555_1233" and record.page_state == "post"
@@ -464,6 +486,37 @@ def test_prepare_opens_the_text_and_clicks_nothing_when_no_comments_are_asked_fo
     ]
     assert "упрощённой процедуре" in text and "Показать полностью" not in text
     assert "Показать следующие комментарии" in text and "Мой сын Артём" not in text
+    assert "Показать ещё 1 ответ" in text and "Показать 2 ответа" in text  # no thread opened either
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("replies", "asked"), [(3, 0), (4, 1), (9, 1)])
+def test_prepare_opens_a_comment_thread_only_while_fewer_replies_than_asked_for_show(
+    replies: int, asked: int
+) -> None:
+    """The page shows three comments and answers, and one collapsed thread of two (every al_wall.php
+    request is answered with that thread's answers): it is opened only when more than three are asked for."""
+    main = fixture("post-live.html").split('<a class="replies_next replies_next_main"')
+    html = main[0] + main[1].split("</a>", 1)[1]  # no "Show next comments": every comment is on the page
+    html = html.replace("replies_next replies_next_deep", "replies_next")  # nor a second thread to open
+    answer = json.dumps({"payload": [0, [fixture("thread-1242-offset-0.html"), 0]]}, ensure_ascii=False)
+    requests: list[str] = []
+
+    def serve(url: str) -> str | None:
+        if url.startswith("https://vk.com/al_wall.php"):
+            requests.append(url)
+            return answer
+        return html if url == POST else None
+
+    async def run(page: Any) -> tuple[list[str], str]:
+        notes = await select_profile(POST).prepare(page, 10, replies=replies)
+        return notes, await page.evaluate("document.body.innerText")
+
+    notes, text = asyncio.run(in_chromium(serve, run, goto=POST))
+    assert len(requests) == asked
+    opened = "vk: opened 1 comment thread(s) ('Show more replies'); 5 comment(s) and answers shown"
+    assert (opened in notes) == bool(asked)
+    assert ("Батьки чекають уже рік" in text) == bool(asked)
 
 
 @pytest.mark.slow

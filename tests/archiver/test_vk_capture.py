@@ -56,12 +56,15 @@ def _page(name: str) -> tuple[int, str, bytes]:
 
 
 def _next_replies(request: Request) -> tuple[int, str, bytes]:
-    """al_wall.php?act=get_post_replies: the next comments as HTML in VK's {"payload": [0, [html, left]]}."""
-    offset = parse_qs(request.body.decode())["offset"][0]
-    page = FIXTURES / f"replies-offset-{offset}.html"
-    if request.method != "POST" or not page.exists():
+    """al_wall.php?act=get_post_replies: the next comments as HTML in VK's {"payload": [0, [html, left]]},
+    of the post (item_id 1234) or of the comment whose thread is opened (thread-<item_id>-offset-N.html)."""
+    form = parse_qs(request.body.decode())
+    item, offset = form["item_id"][0], form["offset"][0]
+    name = f"replies-offset-{offset}.html" if item == "1234" else f"thread-{item}-offset-{offset}.html"
+    page = FIXTURES / name
+    if request.method != "POST" or not item.isdigit() or not offset.isdigit() or not page.exists():
         return 400, "application/json", b'{"payload":[8,["bad request"]]}'
-    left = 3 if offset == "2" else 0
+    left = 3 if (item, offset) == ("1234", "2") else 0
     answer = {"payload": [0, [page.read_text(encoding="utf-8"), left]]}
     return 200, "application/json", json.dumps(answer, ensure_ascii=False).encode()
 
@@ -100,6 +103,13 @@ def capture(vestige: Cli, vk: LookAlike) -> PlatformCapture:
 
 def _reply_posts(web: PlatformWeb) -> int:
     return sum(1 for r in web.seen if r.method == "POST" and r.path.startswith("/al_wall.php"))
+
+
+def _threads_asked(web: PlatformWeb, since: int) -> list[str]:
+    """The comments whose thread was asked of al_wall.php since ``since`` (item_id other than the post's)."""
+    asked = [r for r in web.seen[since:] if r.method == "POST" and r.path.startswith("/al_wall.php")]
+    items = [parse_qs(r.body.decode())["item_id"][0] for r in asked]
+    return [item for item in items if item != "1234"]
 
 
 def test_post_with_text_author_time_photos_and_comments_up_to_n(
@@ -153,8 +163,44 @@ def test_no_comments_are_loaded_with_replies_0(capture: PlatformCapture, vk: Loo
     code, row = capture(POST, "--replies", "0", "--no-media-download")
     assert code == 0, row
     record = post_record(row)
-    assert _reply_posts(web) == before  # "Show next comments" was never clicked
+    assert _reply_posts(web) == before  # neither "Show next comments" nor a thread's control was clicked
     assert [r["post_id"] for r in record["replies"]] == ["-221155555_1240", "-221155555_1242"]
+    assert [len(r["replies"]) for r in record["replies"]] == [1, 0]
+
+
+def test_comment_threads_are_opened_within_the_replies_budget(
+    capture: PlatformCapture, vk: LookAlike
+) -> None:
+    web = vk.web
+    since = len(web.seen)
+    # Nine comments and answers once every page of comments is loaded: one thread more makes ten.
+    code, row = capture(POST, "--replies", "10", "--no-media-download")
+    assert code == 0 and row["state"] == "complete", row
+    assert _threads_asked(web, since) == ["1240"]  # the second thread was left closed
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
+    assert notes[1:3] == [
+        "vk: 9 comment(s) shown after 2 click(s) on 'Show next comments' (up to 10 asked for)",
+        "vk: opened 1 comment thread(s) ('Show more replies'); 10 comment(s) and answers shown",
+    ]
+    replies = post_record(row)["replies"]
+    assert [r["post_id"] for r in replies[0]["replies"]] == ["-221155555_1241", "-221155555_1249"]
+    assert replies[1]["replies"] == []
+    since = len(web.seen)
+    code, row = capture(POST, "--replies", "50", "--no-media-download")
+    assert code == 0 and row["state"] == "complete", row
+    assert _threads_asked(web, since) == ["1240", "1242"]
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
+    assert "vk: opened 2 comment thread(s) ('Show more replies'); 12 comment(s) and answers shown" in notes
+    replies = post_record(row)["replies"]
+    assert len(replies) == 8 and [r["post_id"] for r in replies[0]["replies"]][-1] == "-221155555_1249"
+    # The collapsed thread's answers, under the comment they answer, read like the comments around them.
+    first, second = replies[1]["replies"]
+    assert (first["post_id"], second["post_id"]) == ("-221155555_1250", "-221155555_1251")
+    assert first["author"]["id"] == "-221155555" and second["author"]["display_name"] == "Марія Бондар"
+    assert second["text"] == "Детский центр «Пример», тимчасово — це скільки? Батьки чекають уже рік."
+    assert second["posted_at"] == "2023-10-05T20:12:40Z" and second["counts"] == {"likes": 14}
+    assert second["reply_to"]["url"] == "https://vk.com/wall-221155555_1234?reply=1242"
+    assert "Показать 2 ответа" not in json.dumps(replies, ensure_ascii=False)
 
 
 def test_video_page_keeps_the_video_file(capture: PlatformCapture) -> None:

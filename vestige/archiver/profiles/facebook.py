@@ -5,7 +5,8 @@ URLs and what the record holds:
 - posts: ``facebook.com/<page>/posts/<id or pfbid...>``, ``/permalink.php?story_fbid=..&id=..``,
   ``/story.php?story_fbid=..``, ``/groups/<group>/posts/<id>`` (and ``/permalink/``), on
   ``www.``, ``m.``, ``mbasic.``, ``web.`` and locale hosts (``uk-ua.facebook.com``): the post, with the
-  comments loaded on the page in ``replies`` (replies to a comment nested in theirs);
+  comments loaded on the page in ``replies`` (replies to a comment nested in theirs, threads opened
+  within ``--replies``);
 - videos: ``/watch/?v=<id>``, ``/<page>/videos/<id>``, ``/reel/<id>``, ``/video.php?v=``: the video as
   the post, the file the page plays in ``media``;
 - photos: ``/photo/?fbid=<id>``, ``/photo.php?fbid=``, ``/<page>/photos/<album>/<id>``;
@@ -76,6 +77,17 @@ MORE_COMMENTS_WORDS = (
     r"^(view more comments|view previous comments|view \d+ more comments?|see more comments"
     r"|показать (ещё|еще|больше) комментари[^ ]*|посмотреть (ещё|еще|другие) комментари[^ ]*"
     r"|переглянути (ще|більше|інші) коментар[^ ]*|показати (ще|більше) коментар[^ ]*)$"
+)
+# A comment's thread: "View 2 replies", "View all 3 replies", "View 1 more reply", "NAME replied · 2 replies".
+_COUNT = r"\d[\d.,]*[kк]?"
+THREAD_WORDS = (
+    r"^(?:[^·]{1,80} (?:replied|ответила?|відпов(?:ів|іла)) · )?"
+    rf"(?:view (?:all )?{_COUNT} repl(?:y|ies)|view {_COUNT} more repl(?:y|ies)"
+    rf"|view (?:more|previous) replies|{_COUNT} repl(?:y|ies)|{_COUNT} ответ[^ ]*|{_COUNT} відповід[^ ]*"
+    r"|(?:посмотреть|показать) (?:все |ещё |еще )?ответы(?: \(\d+\))?"
+    rf"|(?:посмотреть|показать) (?:все |ещё |еще |предыдущие )?{_COUNT} ответ[^ ]*"
+    r"|(?:переглянути|показати) (?:всі |ще |усі )?відповіді(?: \(\d+\))?"
+    rf"|(?:переглянути|показати) (?:всі |ще |усі |попередні )?{_COUNT} відповід[^ ]*)$"
 )
 COMMENTS = ", ".join(
     f'[role="article"][aria-label^="{words}"]'
@@ -156,8 +168,9 @@ class FacebookProfile(Profile):
         return facebook_target(url) is not None
 
     async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
-        """Open the post's text ("See more"), and load comments up to ``replies`` with "View more
-        comments". Both controls are ``[role=button]`` elements known only by their words."""
+        """Open the post's text ("See more"), load comments up to ``replies`` with "View more comments",
+        then, while fewer than ``replies`` comments and replies show, open comments' threads ("View 2
+        replies"). The controls are ``[role=button]`` elements known only by their words."""
         target = facebook_target(str(getattr(page, "url", "")))
         if target is None:
             return []
@@ -175,6 +188,14 @@ class FacebookProfile(Profile):
                 f"facebook: {shown} comment(s) shown after {clicks} click(s) on 'View more comments'"
                 f" (up to {replies} asked for)"
             )
+            opened, shown = await page_steps.open_threads(
+                page, budget, items=COMMENTS, controls="[role='button']", want=replies, words=THREAD_WORDS
+            )
+            if opened:
+                notes.append(
+                    f"facebook: opened {opened} comment thread(s) ('View replies');"
+                    f" {shown} comment(s) and replies shown"
+                )
         return notes
 
     def extract(self, url: str, html: str, *, frames: Sequence[Frame] = ()) -> PostRecord | None:

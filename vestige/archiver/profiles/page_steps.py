@@ -22,7 +22,7 @@ from .base import Budget
 MAX_MARKED = 200  # elements marked by one call
 MAX_LABEL = 120  # a control's label is short; longer text is content, never a control
 MAX_SHOWN_LABEL = 80  # the same, for a label as shown (``mark_labels``)
-MAX_ROUNDS = 30  # "more" clicks by ``load_replies``
+MAX_ROUNDS = 30  # "more" clicks by ``load_replies`` (threads opened by ``open_threads``)
 
 # Clicks up to `limit` visible elements matching `selector` that do not navigate away; returns the count.
 # With `once`, an element is clicked at most once (marked data-vestige-clicked): a "See more" that opened
@@ -139,15 +139,17 @@ async def load_more(
     want: int,
     rounds: int = 20,
     wait_s: float = 3.0,
+    once: bool = False,
 ) -> tuple[int, int]:
     """Click the "more" control (``more``) until the page shows ``want`` elements matching ``items``, no
     "more" control is left, a click brings nothing new within ``wait_s`` seconds, or ``rounds`` clicks or
-    the budget run out. A control that stays in place is clicked again for each round. Returns (items
-    shown, clicks made)."""
+    the budget run out. A control that stays in place is clicked again for each round, unless ``once``:
+    then each is clicked once, the first not clicked before in each round. Returns (items shown, clicks
+    made)."""
     shown = await count(page, budget, items)
     clicks = 0
     while shown < want and clicks < rounds and budget.left() > 0:
-        if await click_all(page, budget, more, limit=1, once=False) == 0:
+        if await click_all(page, budget, more, limit=1, once=once) == 0:
             break
         clicks += 1
         before = shown
@@ -166,24 +168,41 @@ async def load_replies(
     want: int,
     words: str | None = None,
     wait_s: float = 3.0,
+    name: str = "more",
+    once: bool = False,
 ) -> tuple[int, int]:
     """Click the "more replies" control until ``want`` elements matching ``items`` show, the control is
     gone, a click brings nothing new, or ``MAX_ROUNDS`` clicks or the budget run out. The control is
     ``more`` (a CSS selector), or with ``words`` the elements matching ``more`` whose text matches them;
-    it is marked afresh before each click (a page of replies may bring a new one). Returns (items shown,
-    clicks made)."""
+    it is marked ``name`` afresh before each click (a page of replies may bring a new one). With ``once``
+    each control is clicked once (``load_more``). Returns (items shown, clicks made)."""
     shown = await count(page, budget, items)
     clicks = 0
     while shown < want and clicks < MAX_ROUNDS and budget.left() > 0:
-        await mark_controls(page, budget, more, words or ".", "more")
+        await mark_controls(page, budget, more, words or ".", name)
         now, made = await load_more(
-            page, budget, items=items, more=marked("more"), want=want, rounds=1, wait_s=wait_s
+            page, budget, items=items, more=marked(name), want=want, rounds=1, wait_s=wait_s, once=once
         )
         clicks += made
         if made == 0 or now <= shown:
             break
         shown = now
     return shown, clicks
+
+
+async def open_threads(
+    page: Any, budget: Budget, *, items: str, controls: str, want: int, words: str | None = None
+) -> tuple[int, int]:
+    """Open the reply threads under comments ("Show 2 more replies", "View all 3 replies"), one at a time
+    in page order, while fewer than ``want`` elements matching ``items`` (comments and replies) show: the
+    controls are ``controls`` (a CSS selector), or with ``words`` those of them whose text matches. Each is
+    clicked once, since an opened thread's control may then close it ("Hide replies"); a control a thread
+    renders anew for its next page is a new element, clicked in turn. Stops as ``load_replies`` does.
+    Returns (threads opened, items shown)."""
+    shown, opened = await load_replies(
+        page, budget, items=items, more=controls, want=want, words=words, name="thread", once=True
+    )
+    return opened, shown
 
 
 async def wait_for_more(page: Any, budget: Budget, items: str, before: int, wait_s: float) -> int:

@@ -4,7 +4,8 @@ Pages and what the record holds:
 
 - ``vk.com/wall-<owner>_<id>`` (also ``m.vk.com``, ``vk.ru``), ``vk.com/<page>?w=wall-<owner>_<id>``
   (the post opened over a community page): the post (``page_state`` "post"), its comments as loaded on
-  the page in ``replies``, replies to a comment nested in theirs. ``post_id`` is VK's "<owner>_<id>".
+  the page in ``replies``, replies to a comment nested in theirs (threads opened within ``--replies``).
+  ``post_id`` is VK's "<owner>_<id>".
 - ``vk.com/<short name>``, ``vk.com/club<id>``, ``public<id>``, ``event<id>``, ``id<id>``: the wall
   (``page_state`` "channel"): the community or person as ``author``, their description, subscribers, and
   the posts shown in ``messages`` (oldest first).
@@ -58,6 +59,8 @@ _NOT_PAGES = frozenset((
 ))
 # fmt: on
 REPLIES_MORE = ".replies_next_main"
+# A comment's thread: "Показать ещё 2 ответа" under the answers shown, or the count of a collapsed thread.
+THREAD_MORE = ".replies_next_deep, .replies_short_deep"
 FULL_PHOTOS_WAIT_S = 15.0
 _LOAD_IMAGES = """(urls) => Promise.all(urls.map((u) => new Promise((done) => {
   const img = new Image(); img.onload = () => done(1); img.onerror = () => done(0); img.src = u;
@@ -120,7 +123,9 @@ class VkProfile(Profile):
 
     async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
         """Open truncated texts ("Показать полностью…"), load a post's comments up to ``replies`` with
-        "Показать следующие комментарии", and load each photo in the largest size the post offers."""
+        "Показать следующие комментарии", then, while fewer than ``replies`` comments and answers show,
+        open comments' threads ("Показать ещё 2 ответа"), and load each photo in the largest size the post
+        offers."""
         target = vk_target(str(getattr(page, "url", "")))
         if target is None:
             return []
@@ -138,6 +143,14 @@ class VkProfile(Profile):
                 f"vk: {shown} comment(s) shown after {clicks} click(s) on 'Show next comments'"
                 f" (up to {replies} asked for)"
             )
+            opened, shown = await page_steps.open_threads(
+                page, budget, items=f"{scope} {REPLY}", controls=f"{scope} :is({THREAD_MORE})", want=replies
+            )
+            if opened:
+                notes.append(
+                    f"vk: opened {opened} comment thread(s) ('Show more replies');"
+                    f" {shown} comment(s) and answers shown"
+                )
         notes.extend(await _load_full_photos(page, budget))
         return notes
 

@@ -17,7 +17,8 @@ yt-dlp's vk extractor) rely on:
     .copy_quote                                      the post reposted: a.copy_author, a.published_by_date
     .replies_list > div.reply[data-post-id]          comments: .reply_author a.author, .wall_reply_text,
                                                      .reply_date a.wd_lnk .rel_date, .like_button_count;
-                                                     replies to a comment in .replies_wrap_deep
+                                                     replies to a comment in .replies_wrap_deep (more
+                                                     of them behind .replies_next_deep/.replies_short_deep)
 """
 
 from __future__ import annotations
