@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,39 @@ def _csv(path: Path, web: FixtureWeb, n: int) -> Path:
     return path
 
 
+def _most_at_once(vestige: Cli, rows: list[dict[str, Any]]) -> int:
+    """The most page visits (from a capture's start to its snapshots, as its provenance says) under way
+    at one moment."""
+    events: list[tuple[dt.datetime, int]] = []
+    for row in rows:
+        [prov] = [
+            a for a in vestige("show", row["id"], "--json").json()["artifacts"] if a["role"] == "provenance"
+        ]
+        data = json.loads(Path(prov["path"]).read_bytes())
+        events += [
+            (dt.datetime.fromisoformat(data["started"]), 1),
+            (dt.datetime.fromisoformat(data["snapshot_taken"]), -1),
+        ]
+    most = now = 0
+    for _when, step in sorted(events):  # an end before a start at the same moment
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_one_job_visits_one_page_at_a_time(archive_ready: Cli, tmp_path: Path) -> None:
+    # The next capture opens its page while one loads (one capture more is under way than --jobs), but
+    # its page loads only when the other is done with its own.
+    with FixtureWeb() as web:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{web.url}/frame.html?one={i}\n" for i in range(4)))
+        res = archive_ready("capture", "--from", str(urls), "--case", "B1", "--settle", "0.3", "--json")
+        assert res.exit_code == 0, res.stdout[-2000:] + res.stderr[-2000:]
+        rows = res.json()
+    assert [r["state"] for r in rows] == ["complete"] * 4
+    assert _most_at_once(archive_ready, rows) == 1
+
+
 def test_batch_of_50_with_two_jobs_then_resume(archive_ready: Cli, tmp_path: Path) -> None:
     vestige = archive_ready
     with FixtureWeb() as web:
@@ -45,6 +80,7 @@ def test_batch_of_50_with_two_jobs_then_resume(archive_ready: Cli, tmp_path: Pat
         rows = res.json()
         assert len(rows) == 50 and all(r["state"] == "complete" for r in rows)
         assert [r["url"] for r in rows] == [f"{web.url}/frame.html?n={i}" for i in range(50)]  # input order
+        assert _most_at_once(vestige, rows) <= 2
         assert "line 53: the same URL as line 10" in res.stderr  # the duplicate, reported
         item = vestige("show", rows[7]["id"], "--json").json()
         assert [n["text"] for n in item["notes"]] == ["page 7, from the spreadsheet"]

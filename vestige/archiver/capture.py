@@ -19,7 +19,7 @@ import ssl
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,9 @@ class CaptureSession:
         self.user_agent: str | None = None
         self.browser_version: str | None = None
         self.snapshot_s = SNAPSHOT_S  # how long the last snapshots took: when to start them in a wait
+        # Pages visited at once (``capture_all`` sets its concurrency): a capture opens its context and
+        # page first, and visits when a slot is free.
+        self.visits: asyncio.Semaphore | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized = ntp_synchronized()  # once per run: it asks timedatectl
@@ -291,8 +294,11 @@ class CaptureSession:
                 await self._launch()
         return self.browser
 
-    async def capture(self, url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
-        """Capture ``url`` into files under ``workdir``; always returns, with state and reason."""
+    async def capture(
+        self, url: str, opts: CaptureOptions, workdir: Path, on_visit: Callable[[], None] | None = None
+    ) -> CaptureResult:
+        """Capture ``url`` into files under ``workdir``; always returns, with state and reason.
+        ``on_visit`` is called when the page begins to load (after waiting for a slot in ``visits``)."""
         check_url(url)
         spool = workdir / "spool"
         spool.mkdir(parents=True)
@@ -308,7 +314,7 @@ class CaptureSession:
                 Redaction(opts.session.secret_values()) if opts.session else None,
             )
             run = _Run(self, url, opts, workdir, rec)
-            await run.record()
+            await run.record(on_visit)
             prov_bytes = run.provenance_bytes()
             write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
         return run.result(warc_path, prov_bytes)
@@ -342,7 +348,7 @@ class _Run:
         self.mode: list[str] = []
         self.listener: tuple[str, int] | None = None
 
-    async def record(self) -> None:
+    async def record(self, on_visit: Callable[[], None] | None = None) -> None:
         opts, rec, session = self.opts, self.rec, self.session
         upstream: str | None = opts.proxy
         if opts.proxy and opts.proxy.startswith(SOCKS_SCHEMES):
@@ -352,8 +358,7 @@ class _Run:
         self.mode = [f"upstream:{upstream}"] if upstream else ["regular"]
         context: Any = None
         try:
-            self.listener = host, port = await session.proxy.add_listener(rec, upstream)
-            browser = await session._live_browser()
+            self.listener = await session.proxy.add_listener(rec, upstream)
             with rec.lock:
                 write_warcinfo(
                     rec.writer,
@@ -369,24 +374,22 @@ class _Run:
                         "isPartOf": self.url,
                     },
                 )
-            context = await browser.new_context(
-                proxy={"server": f"http://{host}:{port}"},
-                ignore_https_errors=True,  # the browser talks only to the recorder
-                viewport=VIEWPORT,
-                storage_state=opts.session.state.to_playwright() if opts.session else None,
-            )
-            self.events = _watch(context)
-            page = await context.new_page()
-            page.on("crash", lambda _page: self.events["crashed"].append(True))
-            if session.user_agent is None:  # the browser's, the same in every context it opens
-                session.user_agent = await page.evaluate("navigator.userAgent")
-            self.page_info["user_agent"] = session.user_agent
-            await self._visit(page)
-            if opts.public_ip_resolver:
-                self.public_ip = await asyncio.to_thread(
-                    _public_ip, opts.public_ip_resolver, session.confdir, self.listener, self.clock
-                )
-                await _wait_quiet(rec, 0.3, self.clock.left(5))
+            context, page = await self._open_page()
+            async with session.visits or contextlib.nullcontext():
+                if not (context.browser and context.browser.is_connected()):  # it died while this one waited
+                    with contextlib.suppress(Exception):
+                        await context.close()
+                    context, page = await self._open_page()
+                # The capture's time runs from here: the wait for a slot is not the page's.
+                self.clock, self.started = _Clock(opts.timeout), utc_now()
+                if on_visit is not None:
+                    on_visit()
+                await self._visit(page)
+                if opts.public_ip_resolver:
+                    self.public_ip = await asyncio.to_thread(
+                        _public_ip, opts.public_ip_resolver, session.confdir, self.listener, self.clock
+                    )
+                    await _wait_quiet(rec, 0.3, self.clock.left(5))
         finally:
             if context is not None:
                 with contextlib.suppress(Exception):  # the browser may have died with the page
@@ -400,6 +403,26 @@ class _Run:
                 self.bridge.stop()
                 rec.state.failures.extend(self.bridge.failures)
         self.ended = utc_now()
+
+    async def _open_page(self) -> tuple[Any, Any]:
+        """A browser context of its own, through this capture's listener, and its page."""
+        session, opts = self.session, self.opts
+        assert self.listener is not None
+        host, port = self.listener
+        browser = await session._live_browser()
+        context = await browser.new_context(
+            proxy={"server": f"http://{host}:{port}"},
+            ignore_https_errors=True,  # the browser talks only to the recorder
+            viewport=VIEWPORT,
+            storage_state=opts.session.state.to_playwright() if opts.session else None,
+        )
+        self.events = _watch(context)
+        page = await context.new_page()
+        page.on("crash", lambda _page: self.events["crashed"].append(True))
+        if session.user_agent is None:  # the browser's, the same in every context it opens
+            session.user_agent = await page.evaluate("navigator.userAgent")
+        self.page_info["user_agent"] = session.user_agent
+        return context, page
 
     async def _visit(self, page: Any) -> None:
         from playwright.async_api import Error as PlaywrightError
@@ -614,6 +637,7 @@ class CaptureJob:
     url: str
     opts: CaptureOptions
     workdir: Path
+    on_visit: Callable[[], None] | None = None  # called when its page begins to load
 
 
 async def capture_all(
@@ -624,8 +648,11 @@ async def capture_all(
 ) -> AsyncIterator[tuple[CaptureJob, CaptureResult | VestigeError]]:
     """Capture ``jobs``, ``concurrency`` at a time in one shared browser, yielding each as it finishes.
 
+    One capture more than ``concurrency`` is under way: it opens its browser context and page while the
+    others' pages load, and its page loads when one of them is done with its page (``CaptureSession.visits``).
     A capture refused (``--strict-tls``) is yielded as its error; the others go on."""
     async with CaptureSession(scratch) as session:
+        session.visits = asyncio.Semaphore(concurrency)
         pending = iter(jobs)
         running: dict[asyncio.Task[CaptureResult], CaptureJob] = {}
 
@@ -633,11 +660,13 @@ async def capture_all(
             job = next(pending, None)
             if job is None:
                 return False
-            running[asyncio.ensure_future(session.capture(job.url, job.opts, job.workdir))] = job
+            running[asyncio.ensure_future(session.capture(job.url, job.opts, job.workdir, job.on_visit))] = (
+                job
+            )
             return True
 
         try:
-            while len(running) < concurrency and launch():
+            while len(running) <= concurrency and launch():
                 pass
             while running:
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)

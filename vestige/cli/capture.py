@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,9 +270,8 @@ async def _capture_batch(
             holder = archive.blobs.work_dir("capture-")
             session = (sessions or {}).get(r.url)
             job_opts = dataclasses.replace(opts, session=session) if session else opts
-            job = CaptureJob(r.url, job_opts, holder.__enter__())
+            job = CaptureJob(r.url, job_opts, holder.__enter__(), functools.partial(progress.started, r.url))
             scratch_dirs[r.url] = holder
-            progress.started(r.url)
             yield job
 
     def store(result: Any, row: Any) -> Any:  # the row's tags commit with the exhibit, atomically
