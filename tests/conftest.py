@@ -20,6 +20,15 @@ from vestige.cli import cli
 VESTIGE = [sys.executable, "-m", "vestige"]
 
 
+@pytest.fixture
+def umask_zero() -> Iterator[None]:
+    old = os.umask(0)  # the most permissive umask: the files must still be private
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 @dataclass
 class Result:
     exit_code: int

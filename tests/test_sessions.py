@@ -7,7 +7,6 @@ import json
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -307,15 +306,6 @@ def test_a_proxy_password_is_not_recorded() -> None:
 
 
 # -- the store ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def umask_zero() -> Iterator[None]:
-    old = os.umask(0)  # the most permissive umask: the files must still be private
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
 def test_a_session_is_stored_0600_in_a_0700_directory_whatever_the_umask(
     tmp_path: Path, umask_zero: None
 ) -> None:
