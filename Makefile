@@ -22,7 +22,7 @@ all: dev
 # Debian packages: venv support, openssl (the tests run a real `openssl ts` TSA), Chromium (captures),
 # Pango and DejaVu fonts (WeasyPrint writes the PDF/A exhibit reports), b3sum and pdftotext (the tests check
 # bundles with them, as a recipient would), xvfb (the test of `vestige session add --login` opens its headed
-# login window on a virtual display).
+# login window on a virtual display), ffmpeg (yt-dlp merges the best video and the best audio with it).
 # Nothing downloads a browser of its own: Debian's chromium, or Playwright's if one is already installed.
 system-deps:
 	@missing=""; \
@@ -32,6 +32,7 @@ system-deps:
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v xvfb-run >/dev/null || missing="$$missing xvfb"; \
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do \
 	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	[ -x /usr/bin/chromium ] || ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux/chrome >/dev/null 2>&1 \

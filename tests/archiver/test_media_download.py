@@ -13,7 +13,9 @@ import asyncio
 import gzip
 import hashlib
 import json
+import shutil
 import socket
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -52,6 +54,7 @@ from vestige.archiver.ytdlp import (
     DownloadRequest,
     _recorder_ydl,
     error_kind,
+    find_ffmpeg,
     js_runtimes,
     ydl_params,
 )
@@ -59,9 +62,18 @@ from vestige.archiver.ytdlp import (
 MEDIA = ASSETS / "media"
 HTML = "text/html; charset=utf-8"
 CLIP_SHA256 = hashlib.sha256(CLIP).hexdigest()
+# Audio only (clip.webm has no audio); see tests/assets/media/README.md.
+VOICE = (Path(__file__).parents[1] / "assets" / "media" / "voice.webm").read_bytes()
 
 ARTICLE = "https://news.example.org/2024/10/23/avtobus-z-ditmy"
 ARTICLE_FILE = "https://media.news.example.org/video/2024/10/avtobus-z-ditmy/original.webm"
+# The same article, its video offered as DASH: a video-only and an audio-only file, for ffmpeg to merge.
+DASH = ARTICLE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-zi-zvukom")
+DASH_MANIFEST = ARTICLE_FILE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-zi-zvukom").replace(
+    "original.webm", "manifest.mpd"
+)
+DASH_VIDEO = DASH_MANIFEST.replace("manifest.mpd", "video-160x90.webm")
+DASH_AUDIO = DASH_MANIFEST.replace("manifest.mpd", "audio-opus.webm")
 # The same article for a video the server refuses (403).
 REFUSED = ARTICLE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-2")
 REFUSED_FILE = ARTICLE_FILE.replace("avtobus-z-ditmy", "avtobus-z-ditmy-2")
@@ -112,11 +124,25 @@ def _closed_file(request: Request) -> tuple[int, str, bytes]:
 def look_alike(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     article = _file("news-video-article.html")
     refused = article.replace(b"avtobus-z-ditmy", b"avtobus-z-ditmy-2")
+    # The JSON-LD names the manifest, as DASH (yt-dlp's generic extractor goes by encodingFormat).
+    dash = (
+        article.replace(b"avtobus-z-ditmy", b"avtobus-z-ditmy-zi-zvukom")
+        .replace(b"original.webm", b"manifest.mpd")
+        .replace(b'"encodingFormat": "video/webm"', b'"encodingFormat": "application/dash+xml"')
+    )
     watch = f"/watch/{BSKY_DID.replace(':', '%3A')}/{BSKY_CID}"
     routes: dict[tuple[str, str], Any] = {
         ("news.example.org", _path(ARTICLE)): (200, HTML, article),
         ("media.news.example.org", _path(ARTICLE_FILE)): (200, "video/webm", CLIP),
         ("news.example.org", _path(REFUSED)): (200, HTML, refused),
+        ("news.example.org", _path(DASH)): (200, HTML, dash),
+        ("media.news.example.org", _path(DASH_MANIFEST)): (
+            200,
+            "application/dash+xml",
+            _file("news-video-dash.mpd"),
+        ),
+        ("media.news.example.org", _path(DASH_VIDEO)): (200, "video/webm", CLIP),
+        ("media.news.example.org", _path(DASH_AUDIO)): (200, "audio/webm", VOICE),
         ("media.news.example.org", _path(REFUSED_FILE)): (403, "text/plain", b"Forbidden"),
         ("mastodon.social", _path(STATUS)): (200, HTML, _file("mastodon-status.html")),
         ("mastodon.social", "/media/Qm7xR2k9Lp4sT8vW/player"): (200, HTML, _file("mastodon-player.html")),
@@ -195,7 +221,9 @@ def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorde
     assert code == 0 and row["state"] == "complete", row["reason"]
     section = prov["media_download"]
     assert section["ran"] and "was not saved from the page" in section["why"] and section["error"] is None
-    assert section["tool"]["name"] == "yt-dlp" and section["format"] == FORMAT_SINGLE
+    assert section["tool"]["name"] == "yt-dlp"
+    # With ffmpeg it would merge, but the one file offered has both or neither: it is taken as it is.
+    assert section["format"] == (FORMAT_MERGED if find_ffmpeg() else FORMAT_SINGLE)
     [entry] = section["entries"]
     [chosen] = entry["chosen"]
     [saved] = entry["files"]
@@ -221,6 +249,68 @@ def test_a_video_the_page_only_declares_is_fetched_by_yt_dlp_through_the_recorde
     [body] = [p for kind, uri, _, p, _ in records if kind == "response" and uri == ARTICLE_FILE]
     assert body == CLIP
     assert prov["versions"]["yt-dlp"] == section["tool"]["version"]
+
+
+def _streams(path: Path) -> list[tuple[str, str]]:
+    """(codec type, codec name) of each stream in a media file, as ffprobe reads it."""
+    ffprobe = shutil.which("ffprobe")
+    assert ffprobe is not None
+    out = subprocess.run(
+        [ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    return [(s["codec_type"], s["codec_name"]) for s in json.loads(out.stdout)["streams"]]
+
+
+@pytest.mark.slow
+def test_best_video_and_best_audio_are_merged_by_ffmpeg_and_the_originals_kept(
+    capture: Any, look_alike: LookAlike
+) -> None:
+    """The article's video is a DASH manifest offering a video-only and an audio-only file. With ffmpeg,
+    yt-dlp takes both, through the recorder, and merges them into one file; the two files as received are
+    kept beside it, and the merged one is said to be ffmpeg's work."""
+    if find_ffmpeg() is None or shutil.which("ffprobe") is None:
+        pytest.skip("ffmpeg (and its ffprobe) is not installed: yt-dlp cannot merge (make system-deps)")
+    server = look_alike.web
+    server.seen.clear()
+    code, row, prov = capture(DASH, "--media-download")
+    assert code == 0 and row["state"] == "complete", row["reason"]
+    section = prov["media_download"]
+    assert section["error"] is None and section["format"] == FORMAT_MERGED and section["merge"] is True
+    [entry] = section["entries"]
+    assert entry["extractor"] == "Generic" and entry["error"] is None
+    # The best video and the best audio, as the manifest offers them, apart.
+    chosen = [(c["format_id"], c["url"], c["vcodec"], c["acodec"]) for c in entry["chosen"]]
+    assert chosen == [
+        ("video-160x90", DASH_VIDEO, "vp8", "none"),
+        ("audio-opus", DASH_AUDIO, "none", "opus"),
+    ]
+    video, audio, merged = entry["files"]
+    assert (video["url"], video["bytes"]) == (DASH_VIDEO, len(CLIP))
+    assert (audio["url"], audio["bytes"]) == (DASH_AUDIO, len(VOICE))
+    assert merged["derived"] == "merged by ffmpeg" and merged["name"].endswith(".mkv")
+    assert "url" not in merged  # no request made it: it is not in the WARC
+    # All three are media artifacts: the originals byte for byte as served, and the merge of the two.
+    media = {a["name"]: a for a in row["artifacts"] if a["role"] == "media"}
+    assert set(media) == {video["name"], audio["name"], merged["name"]} and "not_kept" not in section
+    assert media[video["name"]]["sha256"] == CLIP_SHA256
+    assert media[audio["name"]]["sha256"] == hashlib.sha256(VOICE).hexdigest()
+    assert media[merged["name"]]["media_type"] == "video/x-matroska"
+    merged_file = Path(media[merged["name"]]["path"])
+    assert _streams(merged_file) == [("video", "vp8"), ("audio", "opus")]
+    assert Path(media[video["name"]]["path"]).read_bytes() == CLIP
+    # yt-dlp fetched the manifest and each file once, through the recorder: the WARC has them as served.
+    for url in (DASH_VIDEO, DASH_AUDIO):
+        [get] = _seen(server, url)
+        assert get.headers["user-agent"] == section["user_agent"]
+    bodies = {uri: p for kind, uri, status, p, _ in _warc(row) if kind == "response" and status == "200"}
+    assert bodies[DASH_VIDEO] == CLIP and bodies[DASH_AUDIO] == VOICE
+    assert bodies[DASH_MANIFEST] == _file("news-video-dash.mpd")
+    # The log names the merged file, not where it was made on the operator's machine.
+    assert f'info: [Merger] Merging formats into "{merged["name"]}"' in section["log"]
+    assert not [line for line in section["log"] if "media-download/" in line]
 
 
 @pytest.mark.slow

@@ -129,15 +129,20 @@ def ydl_params(request: DownloadRequest, logger: Any, progress: Any, postprocess
 class _Log:
     """yt-dlp's logger: keeps its messages, bounded, for the provenance."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: str = "") -> None:
         self.lines: list[str] = []
         self.dropped = 0
+        # The scratch directory's path is the operator's machine, not evidence: files go by their names.
+        self._scratch = os.path.join(directory, "") if directory else ""
 
     def _keep(self, level: str, message: str) -> None:
         if len(self.lines) >= MAX_LOG_LINES:
             self.dropped += 1
             return
-        line = clean_line(_ADVICE.sub("", str(message)), MAX_LINE)
+        message = str(message)
+        if self._scratch:
+            message = message.replace(self._scratch, "")
+        line = clean_line(_ADVICE.sub("", message), MAX_LINE)
         if line and not line.startswith("[download] Destination:"):  # a path in the scratch directory
             self.lines.append(f"{level}: {line}")
 
@@ -320,7 +325,7 @@ def download(request: DownloadRequest) -> dict[str, Any]:
     started = time.monotonic()
     deadline = started + request.seconds
     out_of_time = _out_of_time_error()
-    log = _Log()
+    log = _Log(request.directory)
     finished: list[dict[str, Any]] = []
     merged: list[dict[str, Any]] = []
 
