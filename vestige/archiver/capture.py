@@ -742,6 +742,8 @@ async def _handle_page(
     kept only if by its end no exchange has started or ended since and the page still shows the same URL
     and DOM, every frame's included (``_Shown.still_shown``); otherwise they are taken again after it. So
     they show the page as it was when its traffic was over, without waiting for them after the wait."""
+    from playwright.async_api import Error as PlaywrightError
+
     for _ in range(SCROLL_STEPS):
         if clock.left() < 2 or await page.evaluate(_SCROLL):
             break
@@ -764,7 +766,10 @@ async def _handle_page(
             break
         if shown is None and tries < SNAPSHOT_TRIES and settling.due(last) - now <= session.snapshot_s:
             tries += 1
-            shown = await _take_snapshots(page, session)
+            try:
+                shown = await _take_snapshots(page, session)
+            except PlaywrightError:  # navigating or busy: taken after the wait, as without this
+                shown = None
             continue
         await asyncio.sleep(POLL_S)
     if shown is not None and rec.state.last_activity < shown.started and await shown.still_shown(page):
