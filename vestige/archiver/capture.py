@@ -460,11 +460,10 @@ class _Run:
         self.page_info["final_url"] = final_url = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
         self.page_info["snapshot_taken"] = shown.taken
-        snap = await asyncio.to_thread(_keep_snapshots, shown, self.workdir, rec, final_url)
-        self.files.extend(snap.files)
-        await self._extract_post(snap.html, snap.frames)
+        self.files.extend(await asyncio.to_thread(_keep_snapshots, shown, self.workdir, rec, final_url))
+        await self._extract_post(shown.dom, shown.frames)
         if self.opts.session is not None:
-            pages = [snap.html, *(html for _url, html in snap.frames)]
+            pages = [shown.dom, *(html for _url, html in shown.frames)]
             self.session_echoes = await asyncio.to_thread(echoed_cookies, self.opts.session, pages)
         assert self.listener is not None
         self.files.extend(
@@ -757,7 +756,7 @@ async def _handle_page(
     while True:
         now = time.monotonic()
         inflight, last = bool(rec.state.inflight), rec.state.last_activity
-        if shown is not None and (inflight or last >= shown.started):
+        if shown is not None and shown.traffic_since(rec):
             shown = None  # the page's traffic went on after them
         if settling.done(inflight, last, now):
             break
@@ -772,7 +771,7 @@ async def _handle_page(
                 shown = None
             continue
         await asyncio.sleep(POLL_S)
-    if shown is not None and rec.state.last_activity < shown.started and await shown.still_shown(page):
+    if shown is not None and await shown.still_shown(page) and not shown.traffic_since(rec):
         return shown
     return await _take_snapshots(page, session)
 
@@ -833,6 +832,10 @@ class _Shown:
     frames: list[tuple[str, str]]  # each iframe's (URL, HTML)
     steady: bool  # the DOM was the same before the screenshot as after the PDF
 
+    def traffic_since(self, rec: Recorder) -> bool:
+        """Whether an exchange is in flight, or one started or ended, since the taking began."""
+        return bool(rec.state.inflight) or rec.state.last_activity >= self.started
+
     async def still_shown(self, page: Any) -> bool:
         """Whether the page still shows the same URL and DOM, every frame's included, and did not change
         while they were taken."""
@@ -873,42 +876,28 @@ async def _take_snapshots(page: Any, session: CaptureSession) -> _Shown:
     return shown
 
 
-@dataclass
-class _Snapshots:
-    files: list[tuple[str, Path, str]]  # (role, file, media type)
-    html: str  # the rendered DOM, for the platform profile
-    frames: list[tuple[str, str]]  # each iframe's (URL, HTML)
-
-
-def _keep_snapshots(shown: _Shown, workdir: Path, rec: Recorder, target: str) -> _Snapshots:
-    """The snapshots as files and as WARC resource records (gzip off the event loop: other captures go on
-    meanwhile). Records are written under the recorder's lock: late exchanges may be written at the same
-    time."""
-    shots: list[tuple[str, str, str, bytes]] = [
+def _keep_snapshots(shown: _Shown, workdir: Path, rec: Recorder, target: str) -> list[tuple[str, Path, str]]:
+    """The snapshots as files, (role, file, media type), and as WARC resource records, each iframe's DOM a
+    record of its own (gzip off the event loop: other captures go on meanwhile). Records are written under
+    the recorder's lock: late exchanges may be written at the same time."""
+    html = "text/html; charset=utf-8"
+    files: list[tuple[str, str, str, bytes]] = [
         ("screenshot", "screenshot.png", "image/png", shown.png),
         ("pdf", "page.pdf", "application/pdf", shown.pdf),
-        ("dom", "dom.html", "text/html; charset=utf-8", shown.dom.encode()),
+        ("dom", "dom.html", html, shown.dom.encode()),
         ("text", "text.txt", "text/plain; charset=utf-8", shown.text.encode()),
     ]
-    out: list[tuple[str, Path, str]] = []
-    for role, name, media_type, data in shots:
-        path = workdir / name
-        path.write_bytes(data)
-        out.append((role, path, media_type))
+    records = [(f"urn:vestige:{role}:{target}", media_type, data) for role, _name, media_type, data in files]
+    records += [
+        (f"urn:vestige:dom:{url}#frame{i}", html, frame.encode())
+        for i, (url, frame) in enumerate(shown.frames, start=1)
+    ]
+    for _role, name, _media_type, data in files:
+        (workdir / name).write_bytes(data)
+    for uri, media_type, data in records:
         with rec.lock:
-            write_resource(rec.writer, f"urn:vestige:{role}:{target}", media_type, data, len(data), target)
-    for i, (url, html) in enumerate(shown.frames, start=1):
-        data = html.encode()
-        with rec.lock:
-            write_resource(
-                rec.writer,
-                f"urn:vestige:dom:{url}#frame{i}",
-                "text/html; charset=utf-8",
-                data,
-                len(data),
-                target,
-            )
-    return _Snapshots(out, shown.dom, shown.frames)
+            write_resource(rec.writer, uri, media_type, data, len(data), target)
+    return [(role, workdir / name, media_type) for role, name, media_type, _data in files]
 
 
 MEDIA_PREFIXES = ("image/", "video/", "audio/")
@@ -929,8 +918,10 @@ def _resource_capture(
     for hop, (path, media_type) in rec.kept.items():
         role = "media" if media_type.startswith(MEDIA_PREFIXES) else "document"
         files.append((role, path, media_type))
-        page_info["final_url"] = shown = rec.as_recorded(hop)
-        page_info["http_status"] = next((e["status"] for e in rec.state.exchanges if e["url"] == shown), None)
+        page_info["final_url"] = recorded = rec.as_recorded(hop)
+        page_info["http_status"] = next(
+            (e["status"] for e in rec.state.exchanges if e["url"] == recorded), None
+        )
         page_info["resource_media_type"] = media_type
         return None
     return _no_server_answer(rec, url) or f"the resource at {url} was not received"
