@@ -192,6 +192,16 @@ def _mono(value: object) -> str:
     return f'<span class="mono">{_text(value, limit=100_000)}</span>'
 
 
+def _url(value: object) -> str:
+    """A URL: monospace, shortened as any text is."""
+    return f'<span class="mono">{_text(value)}</span>'
+
+
+def _joined(*parts: str | None) -> str:
+    """The parts of one value, those given, one after another; the "not given" mark when none is."""
+    return " · ".join(p for p in parts if p) or _text(None)
+
+
 def _row(label: str, value_html: str) -> str:
     return f"<tr><th>{_text(label)}</th><td>{value_html}</td></tr>"
 
@@ -347,8 +357,8 @@ def _exhibit_rows(exhibit: Exhibit, case_title: str | None) -> str:
         final = exhibit.final_url
         same = final is not None and final == exhibit.url
         rows += [
-            _row("URL", f'<span class="mono">{_text(exhibit.url)}</span>'),
-            _row("Final URL", "same as the URL" if same else f'<span class="mono">{_text(final)}</span>'),
+            _row("URL", _url(exhibit.url)),
+            _row("Final URL", "same as the URL" if same else _url(final)),
         ]
     if exhibit.platform:
         rows.append(_row("Platform", _text(exhibit.platform)))
@@ -524,7 +534,7 @@ def _post(post: Mapping[str, Any]) -> str:
         _row("Platform", _text(post.get("platform"))),
         _row("The page showed", shown),
         _row("Post ID", _text(post.get("post_id"))),
-        _row("Canonical URL", f'<span class="mono">{_text(post.get("canonical_url"))}</span>'),
+        _row("Canonical URL", _url(post.get("canonical_url"))),
         _row("Author", _author(_as_dict(post.get("author")))),
         _row("Posted at (UTC)", _when(post.get("posted_at"), post.get("posted_at_raw"))),
     ]
@@ -557,14 +567,13 @@ def _post(post: Mapping[str, Any]) -> str:
 
 
 def _author(author: Mapping[str, Any]) -> str:
-    if not author:
-        return _text(None)
-    parts = [_text(author.get(k)) for k in ("display_name", "handle") if author.get(k)]
-    if author.get("id"):
-        parts.append(f"id {_text(author.get('id'))}")
-    if author.get("profile_url"):
-        parts.append(f'<span class="mono">{_text(author.get("profile_url"))}</span>')
-    return " · ".join(parts) or _text(None)
+    name, handle, id_, url = (author.get(k) for k in ("display_name", "handle", "id", "profile_url"))
+    return _joined(
+        _text(name) if name else None,
+        _text(handle) if handle else None,
+        f"id {_text(id_)}" if id_ else None,
+        _url(url) if url else None,
+    )
 
 
 def _when(utc: object, raw: object) -> str:
@@ -580,7 +589,7 @@ def _media(m: Mapping[str, Any]) -> str:
     size = f"{m['width']}×{m['height']}" if m.get("width") and m.get("height") else ""
     duration = m.get("duration_s")
     extra = [x for x in (size, f"{duration:g} s" if isinstance(duration, int | float) else "") if x]
-    url = f'<span class="mono">{_text(m.get("url"))}</span>' if m.get("url") else "no file offered"
+    url = _url(m.get("url")) if m.get("url") else "no file offered"
     return f"{_text(m.get('type'))}{' (' + ', '.join(extra) + ')' if extra else ''}: {url}"
 
 
@@ -594,23 +603,22 @@ def _counts(counts: Mapping[str, Any], raw: Mapping[str, Any]) -> str:
 
 
 def _place(place: Mapping[str, Any]) -> str:
-    parts = [_text(place.get("name"))] if place.get("name") else []
-    if place.get("country"):
-        parts.append(f"posted from country {_text(place.get('country'))} (as the platform records it)")
-    if place.get("id"):
-        parts.append(f"place ID {_text(place.get('id'))}")
-    if place.get("url"):
-        parts.append(f'<span class="mono">{_text(place.get("url"))}</span>')
-    return " · ".join(parts) or _text(None)
+    name, country, id_, url = (place.get(k) for k in ("name", "country", "id", "url"))
+    return _joined(
+        _text(name) if name else None,
+        f"posted from country {_text(country)} (as the platform records it)" if country else None,
+        f"place ID {_text(id_)}" if id_ else None,
+        _url(url) if url else None,
+    )
 
 
 def _ref(ref: Mapping[str, Any]) -> str:
-    parts = [_text(ref.get("name"))] if ref.get("name") else []
-    if ref.get("url"):
-        parts.append(f'<span class="mono">{_text(ref.get("url"))}</span>')
-    if ref.get("text"):
-        parts.append(f"“{_text(ref.get('text'), limit=500)}”")
-    return " · ".join(parts) or _text(None)
+    name, url, text = (ref.get(k) for k in ("name", "url", "text"))
+    return _joined(
+        _text(name) if name else None,
+        _url(url) if url else None,
+        f"“{_text(text, limit=500)}”" if text else None,
+    )
 
 
 def _brief(post: Mapping[str, Any]) -> str:
