@@ -192,7 +192,7 @@ class Redaction:
 
     def body(self, body: bytes, content_type: str) -> bytes:
         body = redact_body(body, content_type, self.body_fields)
-        if any(value.encode() in body or quote(value, safe="").encode() in body for value in self.secrets):
-            text = redact_values(body.decode("latin-1"), self.secrets, self.body_fields)
-            body = text.encode("latin-1")
-        return body
+        if not self.secrets:
+            return body
+        # Byte for byte as latin-1: the secrets are ASCII, every other byte is kept as sent.
+        return redact_values(body.decode("latin-1"), self.secrets, self.body_fields).encode("latin-1")
