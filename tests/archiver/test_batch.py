@@ -162,3 +162,57 @@ def test_ctrl_c_stops_cleanly_and_the_batch_resumes(archive_ready: Cli, tmp_path
         assert sum(r["state"] == "skipped" for r in rows) == len(kept)
         assert len(rows) == 16
     assert len(archive_ready("list", "--json").json()) == 16
+
+
+def test_ctrl_c_while_an_exhibit_is_stored_finishes_storing_it(
+    archive_ready: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing runs beside the captures (and the browser's shutdown): a stop that comes while an exhibit
+    is being stored waits for it, and removes only the scratch of the capture still in flight. The real
+    ingest runs, held back a moment so that the stop lands in it."""
+    import asyncio
+    import threading
+
+    import vestige.store.ingest as ingest
+    from vestige.archive import Archive
+    from vestige.archiver.capture import CaptureOptions
+    from vestige.archiver.url_list import UrlRow
+    from vestige.cli.capture import _capture_batch
+    from vestige.cli.progress import batch_progress
+
+    real_add_capture = ingest.add_capture
+    storing = threading.Event()
+
+    def slow_add_capture(*args: Any, **kwargs: Any) -> Any:
+        storing.set()
+        time.sleep(1.5)
+        return real_add_capture(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "add_capture", slow_add_capture)
+    root = archive_ready.root
+    results: dict[str, dict[str, Any]] = {}
+    with FixtureWeb() as web:
+        rows = [UrlRow(f"{web.url}/frame.html?n={i}", i + 1) for i in range(3)]
+        archive = Archive.open(root)
+        try:
+            opts = CaptureOptions(operator="Batch Tester", case="B1")
+            progress = batch_progress(len(rows), 0, quiet=True, as_json=False)
+
+            async def stop_while_storing() -> None:
+                batch = asyncio.ensure_future(
+                    _capture_batch(archive, rows, opts, "B1", None, 1, progress, results)
+                )
+                while not storing.is_set():
+                    await asyncio.sleep(0.02)
+                batch.cancel()  # what Ctrl-C does to asyncio.run's task
+                with pytest.raises(asyncio.CancelledError):
+                    await batch
+
+            asyncio.run(stop_while_storing())
+        finally:
+            archive.close()
+    assert list(results) == [rows[0].url] and results[rows[0].url]["state"] == "complete"
+    kept = archive_ready("list", "--json").json()
+    assert [i["id"] for i in kept] == [results[rows[0].url]["id"]]
+    assert not [p for p in (root / "tmp").iterdir() if p.name.startswith(("capture-", "session-"))]
+    assert archive_ready("verify", "--no-record").exit_code == 0

@@ -136,6 +136,9 @@ def test_https_page_is_captured_faithfully(archive_ready: Cli, https: FixtureWeb
     assert prov["main_origin_tls"]["validation"]["valid"] is True
     assert prov["versions"]["chromium"] and prov["versions"]["mitmproxy"]
     assert prov["exchanges_count"] >= 5 and prov["operator"] == "Capture Tester"
+    page_request = requests[responses[https.url + "/"][0].rec_headers.get_header("WARC-Record-ID")]
+    assert prov["user_agent"] == page_request.http_headers.get_header("User-Agent")  # what it sent
+    assert "Chrome/" in prov["user_agent"]
     assert "BEGIN CERTIFICATE" in _artifact(item, "certificates").read_text()
 
     log = vestige("ledger", "log", "--item", item["id"], "--json").json()

@@ -236,7 +236,7 @@ class CaptureSession:
         self.browser: Any = None
         self.executable: str | None = None
         self.ca_spki = ""
-        self.user_agent: str | None = None
+        self._user_agent: asyncio.Future[str] | None = None
         self.browser_version: str | None = None
         self.snapshot_s = SNAPSHOT_S  # how long the last snapshots took: when to start them in a wait
         # Pages visited at once (``capture_all`` sets its concurrency): a capture opens its context and
@@ -248,17 +248,23 @@ class CaptureSession:
 
     async def __aenter__(self) -> CaptureSession:
         """Start the recording proxy and Chromium side by side: the proxy imports mitmproxy and starts in
-        its thread while Playwright's driver and the browser start (the browser needs only the proxy's
-        CA, made first)."""
+        its thread while Playwright's driver and the browser start. The proxy's CA is made while the
+        driver starts: the proxy and the browser (which trusts only its key) need it, the driver not."""
         from playwright.async_api import async_playwright
 
-        self.ca_spki = await asyncio.to_thread(write_ca, self.confdir)
-        proxy_start = asyncio.ensure_future(asyncio.to_thread(self.proxy.start))
+        ca = asyncio.ensure_future(asyncio.to_thread(write_ca, self.confdir))
+
+        async def start_proxy() -> None:
+            await ca
+            await asyncio.to_thread(self.proxy.start)
+
+        proxy_start = asyncio.ensure_future(start_proxy())
         try:
             try:
                 self._pw_manager = async_playwright()
                 self.pw = await self._pw_manager.__aenter__()
                 self.executable = find_chromium(self.pw)
+                self.ca_spki = await ca
                 await self._launch()
             finally:
                 await asyncio.wait([proxy_start])  # the proxy is started (or failed) before it may stop
@@ -269,6 +275,11 @@ class CaptureSession:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        if self._user_agent is not None:  # no capture asked for it, or it failed: not an error now
+            if not self._user_agent.done():
+                self._user_agent.cancel()
+            elif not self._user_agent.cancelled():
+                self._user_agent.exception()
         try:
             if self.browser is not None:
                 with contextlib.suppress(Exception):  # a crashed browser is already gone
@@ -279,13 +290,20 @@ class CaptureSession:
             await asyncio.to_thread(self.proxy.stop)
 
     async def _launch(self) -> None:
-        self.user_agent = None  # read again from the browser launched now
         self.browser = await self.pw.chromium.launch(
             executable_path=self.executable,
             headless=True,
             args=launch_args([f"--ignore-certificate-errors-spki-list={self.ca_spki}"]),
         )
         self.browser_version = self.browser.version
+        # Read while the first capture opens its context and page (``user_agent``).
+        self._user_agent = asyncio.ensure_future(_browser_user_agent(self.browser))
+
+    async def user_agent(self) -> str:
+        """The browser's user agent: what it sends and what its pages read as ``navigator.userAgent``
+        (the same in every context, none of which sets its own)."""
+        assert self._user_agent is not None, "the browser is launched first"
+        return await self._user_agent
 
     async def _live_browser(self) -> Any:
         """The shared browser, launched again if it died under an earlier capture."""
@@ -419,9 +437,7 @@ class _Run:
         self.events = _watch(context)
         page = await context.new_page()
         page.on("crash", lambda _page: self.events["crashed"].append(True))
-        if session.user_agent is None:  # the browser's, the same in every context it opens
-            session.user_agent = await page.evaluate("navigator.userAgent")
-        self.page_info["user_agent"] = session.user_agent
+        self.page_info["user_agent"] = await session.user_agent()
         return context, page
 
     async def _visit(self, page: Any) -> None:
@@ -696,6 +712,16 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     if isinstance(outcome, VestigeError):
         raise outcome
     return outcome
+
+
+async def _browser_user_agent(browser: Any) -> str:
+    cdp = await browser.new_browser_cdp_session()
+    try:
+        version = await cdp.send("Browser.getVersion")
+    finally:
+        with contextlib.suppress(Exception):  # a browser gone since has no session to detach
+            await cdp.detach()
+    return str(version["userAgent"])
 
 
 def _watch(context: Any) -> dict[str, list[Any]]:

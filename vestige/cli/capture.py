@@ -257,8 +257,10 @@ async def _capture_batch(
     """Capture ``rows`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
     A URL in ``sessions`` is captured logged in with that stored session (``--session``).
 
-    Each capture's scratch directory lives until its exhibit is stored (or refused), then goes; on
-    Ctrl-C the captures in flight are cancelled and their scratch removed, while stored ones stay."""
+    Storing runs beside the captures: the next results, and the browser's shutdown after the last
+    one, do not wait for it. Each capture's scratch directory lives until its exhibit is stored (or
+    refused), then goes; on Ctrl-C the captures in flight are cancelled and their scratch removed,
+    while the exhibits being stored are finished first and stay."""
     from ..archiver.capture import CaptureJob, capture_all
     from ..store.ingest import add_capture, post_summary
 
@@ -278,34 +280,55 @@ async def _capture_batch(
         return add_capture(archive, result, case_id, row.note or note, tags=row.tags).item
 
     loop = asyncio.get_running_loop()
+
+    async def finish(job: CaptureJob, outcome: Any, ingest: concurrent.futures.Executor) -> None:
+        row: dict[str, Any]
+        try:
+            if isinstance(outcome, errors.VestigeError):  # --strict-tls: nothing is kept
+                click.echo(f"vestige: error: {outcome.diagnostics()}", err=True)
+                row = {"id": None, "url": job.url, "state": "refused", "reason": str(outcome)}
+            else:
+                item = await loop.run_in_executor(ingest, store, outcome, by_url[job.url])
+                row = {
+                    "id": item.id,
+                    "url": job.url,
+                    "final_url": outcome.final_url,
+                    "state": outcome.state,
+                    "reason": outcome.reason,
+                    "http_status": outcome.http_status,
+                    "title": outcome.title,
+                    "post": post_summary(outcome.post),
+                    "artifacts": [a.to_json(archive.root) for a in item.artifacts],
+                }
+        finally:
+            scratch_dirs.pop(job.url).__exit__(None, None, None)
+        results[job.url] = row
+        progress.finished(job.url, row)
+
+    storing: set[asyncio.Future[None]] = set()
+
+    def stored() -> None:
+        """Drop the exhibits stored; one that could not be (disk full...) stops the batch."""
+        for task in [t for t in storing if t.done()]:
+            storing.discard(task)
+            task.result()
+
     with (
         archive.blobs.work_dir("session-") as scratch,
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vestige-ingest") as ingest,
     ):
         try:
             async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs):
-                row: dict[str, Any]
-                try:
-                    if isinstance(outcome, errors.VestigeError):  # --strict-tls: nothing is kept
-                        click.echo(f"vestige: error: {outcome.diagnostics()}", err=True)
-                        row = {"id": None, "url": job.url, "state": "refused", "reason": str(outcome)}
-                    else:
-                        item = await loop.run_in_executor(ingest, store, outcome, by_url[job.url])
-                        row = {
-                            "id": item.id,
-                            "url": job.url,
-                            "final_url": outcome.final_url,
-                            "state": outcome.state,
-                            "reason": outcome.reason,
-                            "http_status": outcome.http_status,
-                            "title": outcome.title,
-                            "post": post_summary(outcome.post),
-                            "artifacts": [a.to_json(archive.root) for a in item.artifacts],
-                        }
-                finally:
-                    scratch_dirs.pop(job.url).__exit__(None, None, None)
-                results[job.url] = row
-                progress.finished(job.url, row)
+                stored()
+                storing.add(asyncio.ensure_future(finish(job, outcome, ingest)))
+            while storing:
+                await asyncio.wait(storing, return_when=asyncio.FIRST_COMPLETED)
+                stored()
         finally:
+            if storing:  # stopped (Ctrl-C, an error): what is being stored is finished, not cut
+                await asyncio.wait(storing)
+                for task in storing:  # already stopping: a second error is not raised over the first
+                    if not task.cancelled():
+                        task.exception()
             for holder in scratch_dirs.values():  # captures cut short: their scratch goes too
                 holder.__exit__(None, None, None)
