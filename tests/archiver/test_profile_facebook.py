@@ -521,6 +521,22 @@ def test_unknown_pages_and_posts_quoting_facebooks_words() -> None:
     assert extract(POST, without_data(quoting)).page_state == "post"
 
 
+def test_a_mobile_page_it_cannot_read_names_the_desktop_page_to_capture() -> None:
+    """m.facebook.com draws posts from opaque server-driven components (mbasic. is retired): the record
+    says so and where a post record can be had; a mobile page that does carry Facebook's data is read."""
+    mobile = "https://m.facebook.com/povernennia.ditei.example/posts/122110000000000042?refid=52"
+    weblite = '<html><body><div id="screen-root"><div data-mcomponent="MContainer"></div></div></body></html>'
+    record = extract(mobile, weblite)
+    assert record.page_state == "unknown"
+    [note] = [u for u in record.unreadable if "mobile site" in u]
+    assert note.endswith(
+        "capture https://www.facebook.com/povernennia.ditei.example/posts/122110000000000042?refid=52"
+    )
+    assert not any("mobile site" in u for u in extract(POST, weblite).unreadable)  # www. says nothing of it
+    read = extract(POST.replace("www.", "m."), fixture("post.html"))
+    assert read.page_state == "post" and not any("mobile site" in u for u in read.unreadable)
+
+
 # ---------------------------------------------------------------- hostile data and markup
 
 

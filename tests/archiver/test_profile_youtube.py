@@ -230,6 +230,51 @@ def test_the_player_of_another_video_is_not_used() -> None:
     assert record.post_id == "Other000001" and "views" not in record.counts
 
 
+def _js_string(value: Any) -> str:
+    """JSON in a JavaScript string literal as YouTube's mobile site writes it (``'\\x7b\\x22...'``): brackets,
+    quotes and backslashes as \\xNN, what is not ASCII as \\uNNNN (surrogate pairs beyond the BMP)."""
+    out = []
+    for c in json.dumps(value, ensure_ascii=False):
+        if c in "{}[]\"'\\<>&=":
+            out.append(f"\\x{ord(c):02x}")
+        elif ord(c) > 0xFFFF:
+            high, low = divmod(ord(c) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        elif ord(c) > 0x7E:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "'" + "".join(out) + "'"
+
+
+def test_the_mobile_site_s_page_data_in_string_literals() -> None:
+    """m.youtube.com keeps its player response and page data as JSON text in JavaScript strings, which its
+    scripts parse later; read the same as the desktop page's objects."""
+    desktop = fixture("watch.html")
+    m = re.search(r"var ytInitialData = (\{.*?\});</script>", desktop, re.S)
+    assert m is not None
+    data = json.loads(m.group(1))
+    player = player_of(desktop)
+    player["videoDetails"]["title"] += " 🇺🇦"  # beyond the BMP: a surrogate pair in the literal
+    scripts = f"var ytInitialPlayerResponse = {_js_string(player)};var ytInitialData = {_js_string(data)};"
+    assert "\\x7b\\x22" in scripts and "\\ud83c\\uddfa" in scripts
+    mobile = f"<html><body><script>{scripts}</script><ytm-app></ytm-app></body></html>"
+    url = "https://m.youtube.com/watch?v=Vx7kQ2mZp9A"
+    record = extract(url, mobile)
+    assert record.page_state == "post" and record.post_id == "Vx7kQ2mZp9A"
+    assert record.title == "Марійка вдома: як 12-річну дівчинку повернули з Криму 🇺🇦"
+    assert record.author is not None and record.author.display_name == "Діти додому"
+    assert record.posted_at == "2024-03-15T08:42:17Z"
+    assert record.text is not None and record.text.startswith("12-річну Марійку вивезли з окупованих Олешок")
+    assert [v.duration_s for v in record.media] == [27.0]
+    assert record.counts["views"] == 48213 and record.counts["likes"] == 2317
+    assert record.sources["counts.likes"].endswith("accessibilityText")
+    unclosed = "var ytInitialPlayerResponse = '\\x7b\\x22videoDetails;"
+    broken = extract(url, f"<html><script>{unclosed}</script></html>")
+    assert broken.page_state != "post"
+    assert any("the string is not closed" in u for u in broken.unreadable), broken.unreadable
+
+
 def test_likes_and_comment_count_from_the_page_data() -> None:
     html = fixture("watch.html")
     html = re.sub(r'aria-label="like this video along with 2,317 other people"', "", html)

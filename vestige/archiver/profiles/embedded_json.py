@@ -2,14 +2,17 @@
 
 Two forms: a ``<script id="NAME" type="application/json">`` whose text is the JSON (TikTok's
 ``__UNIVERSAL_DATA_FOR_REHYDRATION__``), and a script assigning a JSON object to a variable
-(``var ytInitialPlayerResponse = {...};``, YouTube). The assignment is found with a regular expression and
-the object decoded from there with ``json.JSONDecoder.raw_decode``, so whatever follows it in the script
-is left alone. Sizes, the scripts looked at and nesting are bounded; what cannot be read is returned as a
-reason, never raised. ``dig``, ``walk`` and the ``as_*`` helpers read values without trusting their types.
+(``var ytInitialPlayerResponse = {...};``, YouTube) or the JSON's text in a JavaScript string that the
+page parses later (``var ytInitialData = '\\x7b\\x22responseContext...';``, YouTube's mobile site). The
+assignment is found with a regular expression and the object decoded from there with
+``json.JSONDecoder.raw_decode``, so whatever follows it in the script is left alone. Sizes, the scripts
+looked at and nesting are bounded; what cannot be read is returned as a reason, never raised. ``dig``,
+``walk`` and the ``as_*`` helpers read values without trusting their types.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -39,15 +42,16 @@ def script_json(doc: Document, script_id: str) -> Found:
 
 def assigned_json(doc: Document, name: str) -> Found:
     """The object a page's script assigns to ``name`` (``var name = {``, ``window["name"] = {``,
-    ``window.name = {``, or a bare ``name = {``); (None, None) when no script does.
+    ``window.name = {``, or a bare ``name = {``), or whose JSON text it assigns as a string literal (``var
+    name = '\\x7b...'``); (None, None) when no script does.
 
     Declarations are tried before bare assignments, and each in page order until one decodes: the same
     words inside a JSON string (a video description quoting them) come after the page's own assignment,
     and are escaped so that they do not decode."""
     declared = re.compile(
-        rf"""(?:\b(?:var|let|const)\s+|\bwindow\[\s*["']|\bwindow\.){re.escape(name)}(?:["']\s*\])?\s*=\s*(?=\{{)"""
+        rf"""(?:\b(?:var|let|const)\s+|\bwindow\[\s*["']|\bwindow\.){re.escape(name)}(?:["']\s*\])?\s*=\s*(?=[{{'"])"""
     )
-    bare = re.compile(rf"(?<![\w$.\\]){re.escape(name)}\s*=\s*(?=\{{)")
+    bare = re.compile(rf"(?<![\w$.\\]){re.escape(name)}\s*=\s*(?=[{{'\"])")
     scripts = [t for t in (s.text(deep=True) for s in doc.css("script")[:MAX_SCRIPTS]) if name in t]
     first_error: str | None = None
     tries = 0
@@ -57,7 +61,10 @@ def assigned_json(doc: Document, name: str) -> Found:
                 tries += 1
                 if tries > MAX_MATCHES:
                     return None, first_error
-                value, why = _decode(text, m.end(), name)
+                if text[m.end()] == "{":
+                    value, why = _decode(text, m.end(), name)
+                else:
+                    value, why = _decode_js_string(text, m.end(), name)
                 if isinstance(value, dict):
                     return value, None
                 first_error = first_error or why or f"{name} is not a JSON object"
@@ -95,6 +102,26 @@ def _decode(text: str, start: int, what: str) -> Found:
     except ValueError as exc:
         return None, f"{what} is not valid JSON ({str(exc)[:120]})"
     return value, None
+
+
+def _decode_js_string(text: str, start: int, what: str) -> Found:
+    """The JSON in the JavaScript string literal at ``start`` (quoted with ' or "): its escapes (``\\xNN``,
+    ``\\uNNNN``, ``\\n``, ``\\'``...) undone, then decoded as JSON."""
+    quote = text[start]
+    end = re.compile(rf"(?:[^{quote}\\\n]|\\.)*{quote}", re.S).match(text, start + 1)
+    if end is None:
+        return None, f"{what}: the string is not closed on its line"
+    literal = text[start + 1 : end.end() - 1]
+    if len(literal) > MAX_BLOB_CHARS:
+        return None, f"{what} is larger than {MAX_BLOB_CHARS:,} characters; not read"
+    # unicode_escape reads Latin-1 bytes: what is beyond Latin-1 goes in as \uNNNN, which it undoes too.
+    try:
+        unescaped = codecs.decode(literal.encode("latin-1", "backslashreplace"), "unicode_escape")
+    except UnicodeDecodeError as exc:
+        return None, f"{what}: a broken escape in the string ({str(exc)[:120]})"
+    # "\ud83d\ude00" comes out as two halves: joined into the one character they write, as in JavaScript.
+    unescaped = unescaped.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return _decode(unescaped, 0, what)
 
 
 def dig(value: Any, *path: str | int) -> Any:

@@ -15,7 +15,9 @@ URLs and what the record holds:
   ``page_state`` "channel", the posts the page shows in ``messages``.
 
 Facebook's own data for the page (``facebook_relay``) is read first, the rendered page
-(``facebook_post``) second. With neither, Facebook's words say why (``facebook_states``).
+(``facebook_post``) second. With neither, Facebook's words say why (``facebook_states``). Facebook's
+mobile site draws its pages from server-driven components without a post's markup (and ``mbasic.`` is
+retired): a mobile page with neither says so and names the same path on ``www.facebook.com``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ HOSTS = frozenset(
     )
 )
 SHORT_HOSTS = frozenset(("fb.watch", "www.fb.watch"))
+# Facebook's mobile and basic sites: mbasic. was retired in December 2024 (it redirects), and m. now draws
+# its pages from opaque server-driven components with no stable markup to read a post from.
+MOBILE_HOSTS = frozenset(
+    ("m.facebook.com", "mbasic.facebook.com", "touch.facebook.com", "mobile.facebook.com", "d.facebook.com",
+     "free.facebook.com")
+)  # fmt: skip
 _LOCALE_HOST = re.compile(r"^[a-z]{2}-[a-z]{2}\.facebook\.com$")
 _ID = re.compile(r"^(?:\d{1,25}|pfbid[A-Za-z0-9]{10,100})$")
 _NUMBER = re.compile(r"^\d{1,25}$")
@@ -214,7 +222,20 @@ class FacebookProfile(Profile):
         else:
             found = _post(doc, target, relay, meta)
         record = found or _not_shown(doc, target, meta)
+        if record.page_state == "unknown" and (urlsplit(url).hostname or "").lower() in MOBILE_HOSTS:
+            notes.append(_mobile_note(url))
         return with_notes(record, notes)
+
+
+def _mobile_note(url: str) -> str:
+    """Where to capture a post record from, for a mobile page the profile cannot read."""
+    parts = urlsplit(url)
+    desktop = parts._replace(netloc="www.facebook.com").geturl()
+    return (
+        f"page: {parts.hostname} (Facebook's mobile site) draws its pages from components with no markup"
+        f" a post can be read from; the capture keeps what it showed. For a post record, capture"
+        f" {desktop[:2000]}"
+    )
 
 
 # ---------------------------------------------------------------- a post

@@ -13,6 +13,9 @@
 and its ``accessibilityText``, "like this video along with 1,234 other people"; before 2023
 ``segmentedLikeDislikeButtonRenderer``) and the comment count (``commentsEntryPointHeaderRenderer``).
 
+YouTube's mobile site (``m.youtube.com``) writes both as the JSON's text in a JavaScript string that its
+scripts parse (``var ytInitialData = '\\x7b\\x22...'``); ``assigned_json`` reads either form.
+
 The rendered page: ``ytd-watch-metadata`` (``#title h1``, ``ytd-channel-name a``, the description's
 ``ytd-text-inline-expander``, ``like-button-view-model button[aria-label]``), the player's ``<video>``,
 ``ytd-comments-header-renderer #count``, and the error screen (``yt-playability-error-supported-renderers
