@@ -14,10 +14,16 @@ the typical page at distinct URLs ``/?n=1`` ... ``/?n=P`` (the fixture ignores t
 
 One untimed warm-up of each first (Chromium's files in the page cache), then the runs in the order
 bare_jobs1, vestige_jobs1, vestige_jobs2, bare_jobs2, so that neither side always runs first. CPU time is
-the process tree's (``wait4``; the fixture web's is not included). Last, a few pages at each N again
+the process tree's (``wait4``; the fixture web's is not included). Then a few pages at each N again
 through ``python -m bench.capture --instrumented-cli`` break vestige's time per page down by phase.
-On 2 cores the whole takes about 12 minutes (under 3 with ``--quick``); ``networkidle`` lets the bare
-script screenshot before the page's late fetch, which ``late_text_shown`` counts.
+``networkidle`` lets the bare script screenshot before the page's late fetch, which ``late_text_shown``
+counts, while Vestige waits for it: these ratios hold both Vestige's own machinery and that longer wait.
+
+Last, the same page without its late fetch, at ``/?late=0&n=1`` ... ``/?late=0&n=P``, is measured the same
+way (warm-up, then the four runs in the same order; no phase breakdown) and reported under
+``page_without_late_fetch``: nothing arrives late there, so its ratios are Vestige's machinery alone
+(scrolling to the lazy image, media, snapshots, WARC, ingest, ledger). On 2 cores the whole takes about
+15 minutes, half of it for each page (about 3 with ``--quick``).
 
     .venv/bin/python -m bench.run --only batch [--quick]
 """
@@ -35,7 +41,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .capture import PAGE_STATE, ROOT, VIEWPORT, _chromium, _iso_seconds, _vestige_exe, fixture_web
+from .capture import (
+    PAGE_STATE,
+    ROOT,
+    VIEWPORT,
+    _chromium,
+    _iso_seconds,
+    _recorded,
+    _vestige_exe,
+    fixture_web,
+)
 from .common import Json, log, r
 
 CASE = "BENCH"
@@ -77,7 +92,7 @@ async def bare_batch(urls: list[str], out: Path, executable: str, args: list[str
         "pages_s": pages_s,
         "loaded": len(seen),
         "late_text_shown": sum(s["late"] != "waiting" for s in seen),
-        "lazy_image_loaded": sum(s["images_loaded"] >= 2 for s in seen),
+        "lazy_image_loaded": sum(bool(s["lazy_loaded"]) for s in seen),
         "errors": errors,
     }
 
@@ -159,6 +174,7 @@ def run_vestige(urls: list[str], jobs: int, root: Path) -> Json:
         raise RuntimeError(f"vestige capture exited {code}: {stdout[-1000:]} {stderr[-1000:]}")
     states: dict[str, int] = {}
     started, ended = [], []
+    recorded = {"late_json": 0, "lazy_png": 0}  # pages whose WARC has it
     for row in rows:
         states[row["state"]] = states.get(row["state"], 0) + 1
         for artifact in row.get("artifacts", []):
@@ -166,6 +182,9 @@ def run_vestige(urls: list[str], jobs: int, root: Path) -> Json:
                 prov = json.loads(Path(artifact["path"]).read_text())
                 started.append(prov["started"])
                 ended.append(prov["ended"])
+                got = _recorded(prov["exchanges"])
+                for k in recorded:
+                    recorded[k] += bool(got[k])
     return {
         "wall_s": wall,
         "cpu_s": cpu,
@@ -176,6 +195,7 @@ def run_vestige(urls: list[str], jobs: int, root: Path) -> Json:
         "states": states,
         "exit_code": code,
         "reasons": sorted({row["reason"] for row in rows if row.get("reason")})[:5],
+        "recorded": recorded,
         "stderr": stderr[-500:],
     }
 
@@ -232,39 +252,74 @@ def _ppm(pages: int, seconds: float | None) -> float | None:
     return r(pages / seconds * 60, 1) if seconds else None
 
 
+def _measure(urls: list[str], base: Path, chromium: tuple[str, list[str]], page: str) -> dict[str, Json]:
+    """One untimed warm-up of each side, then the runs in ``ORDER``, each in a fresh process."""
+    base.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, Json] = {}
+    log(f"batch: {page}: warm-up (one page each)")
+    run_bare(urls[:1], 1, base / "shots-warmup", chromium)
+    run_vestige(urls[:1], 1, base / "archive-warmup")
+    for side, jobs in ORDER:
+        method = f"{side}_jobs{jobs}"
+        if side == "bare":
+            runs[method] = run_bare(urls, jobs, base / f"shots-{method}", chromium)
+        else:
+            runs[method] = run_vestige(urls, jobs, base / f"archive-{method}")
+        run_ = runs[method]
+        log(
+            f"batch: {page}: {method:13s} {len(urls)} pages in {run_['wall_s']:6.1f} s "
+            f"({_ppm(len(urls), run_['wall_s'])} pages/min), {run_['done']} done"
+        )
+    return runs
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return r(a / b) if a and b else None
+
+
+def _figures(runs: dict[str, Json], pages: int) -> Json:
+    """Pages per minute, the ratios and the runs' details, from ``_measure``'s runs."""
+    ppm = {m: _ppm(pages, v["wall_s"]) for m, v in runs.items()}
+    ppm_in = {m: _ppm(pages, v["in_batch_s"]) for m, v in runs.items()}
+    return {
+        "wall_s": {m: r(v["wall_s"], 2) for m, v in runs.items()},
+        "pages_per_min": ppm,
+        # first page started -> last page finished: start-up and shutdown excluded
+        "pages_per_min_in_batch": ppm_in,
+        "ratio_vestige_vs_bare_time": {
+            f"jobs{n}": _ratio(runs[f"vestige_jobs{n}"]["wall_s"], runs[f"bare_jobs{n}"]["wall_s"])
+            for n in JOBS
+        },
+        "ratio_vestige_vs_bare_time_in_batch": {
+            f"jobs{n}": _ratio(runs[f"vestige_jobs{n}"]["in_batch_s"], runs[f"bare_jobs{n}"]["in_batch_s"])
+            for n in JOBS
+        },
+        "scaling_jobs2_vs_jobs1_throughput": {
+            side: _ratio(ppm[f"{side}_jobs2"], ppm[f"{side}_jobs1"]) for side in ("bare", "vestige")
+        },
+        "cpu_s_per_page": {m: r(v["cpu_s"] / pages, 3) for m, v in runs.items()},
+        "vestige_complete": {m: f"{v['done']}/{pages}" for m, v in runs.items() if m.startswith("vestige")},
+        "runs": {
+            m: {k: v for k, v in run_.items() if k not in ("wall_s", "cpu_s", "in_batch_s")}
+            for m, run_ in runs.items()
+        },
+    }
+
+
 def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     pages = 20 if quick else 100
     breakdown_pages = 4 if quick else 6
     base = workdir / "batch"
-    base.mkdir(parents=True, exist_ok=True)
     chromium = _chromium()
-    runs: dict[str, Json] = {}
     with fixture_web() as web:
         urls = [f"{web}/?n={i}" for i in range(1, pages + 1)]
-        log("batch: warm-up (one page each)")
-        run_bare(urls[:1], 1, base / "shots-warmup", chromium)
-        run_vestige(urls[:1], 1, base / "archive-warmup")
-        for side, jobs in ORDER:
-            method = f"{side}_jobs{jobs}"
-            if side == "bare":
-                runs[method] = run_bare(urls, jobs, base / f"shots-{method}", chromium)
-            else:
-                runs[method] = run_vestige(urls, jobs, base / f"archive-{method}")
-            run_ = runs[method]
-            log(
-                f"batch: {method:13s} {pages} pages in {run_['wall_s']:6.1f} s "
-                f"({_ppm(pages, run_['wall_s'])} pages/min), {run_['done']} done"
-            )
+        runs = _measure(urls, base, chromium, "page")
         breakdown: Json = {}
         for jobs in JOBS:
             log(f"batch: phase breakdown, {breakdown_pages} pages at jobs {jobs} (instrumented)")
             breakdown[f"jobs{jobs}"] = _breakdown(urls[:breakdown_pages], jobs, base)
-
-    ppm = {m: _ppm(pages, v["wall_s"]) for m, v in runs.items()}
-    ppm_in = {m: _ppm(pages, v["in_batch_s"]) for m, v in runs.items()}
-
-    def ratio(a: float | None, b: float | None) -> float | None:
-        return r(a / b) if a and b else None
+        quiet_urls = [f"{web}/?late=0&n={i}" for i in range(1, pages + 1)]
+        quiet = _measure(quiet_urls, base / "page_without_late_fetch", chromium, "page_without_late_fetch")
 
     result: Json = {
         "pages": pages,
@@ -282,28 +337,12 @@ def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
             "vestige_jobsN": f"vestige --archive A capture URL... --case {CASE} --jobs N --json (fresh A)",
         },
         "chromium": {"executable": chromium[0], "args": chromium[1]},
-        "wall_s": {m: r(v["wall_s"], 2) for m, v in runs.items()},
-        "pages_per_min": ppm,
-        # first page started -> last page finished: start-up and shutdown excluded
-        "pages_per_min_in_batch": ppm_in,
-        "ratio_vestige_vs_bare_time": {
-            f"jobs{n}": ratio(runs[f"vestige_jobs{n}"]["wall_s"], runs[f"bare_jobs{n}"]["wall_s"])
-            for n in JOBS
-        },
-        "ratio_vestige_vs_bare_time_in_batch": {
-            f"jobs{n}": ratio(runs[f"vestige_jobs{n}"]["in_batch_s"], runs[f"bare_jobs{n}"]["in_batch_s"])
-            for n in JOBS
-        },
-        "scaling_jobs2_vs_jobs1_throughput": {
-            side: ratio(ppm[f"{side}_jobs2"], ppm[f"{side}_jobs1"]) for side in ("bare", "vestige")
-        },
-        "cpu_s_per_page": {m: r(v["cpu_s"] / pages, 3) for m, v in runs.items()},
-        "vestige_complete": {m: f"{v['done']}/{pages}" for m, v in runs.items() if m.startswith("vestige")},
-        "runs": {
-            m: {k: v for k, v in run_.items() if k not in ("wall_s", "cpu_s", "in_batch_s")}
-            for m, run_ in runs.items()
-        },
+        **_figures(runs, pages),
         "vestige_breakdown": breakdown,
+        "page_without_late_fetch": {
+            "page": "/?late=0&n=1.. (the same page without its late fetch: nothing arrives late)",
+            **_figures(quiet, pages),
+        },
     }
     return result, {}
 

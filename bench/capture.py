@@ -4,11 +4,17 @@ peak memory of capturing one large response.
 The local test web (``tests.support.web.FixtureWeb``) runs in a child process started here, so that
 neither the in-process captures nor the memory sampler share an interpreter (and its GIL) with it.
 
-Page (the fixture's ``/``: HTML, a gzip script, an image, a fetch 600 ms after load, a lazy image far
-down). Four methods, interleaved round by round with the order rotated, after one untimed warm-up each:
+Pages: the fixture's typical page ``/`` (HTML, a gzip script, an image, a fetch 600 ms after load, a lazy
+image far down), reported as ``page``; then the same page without its late fetch, ``/?late=0``, reported
+as ``page_without_late_fetch``. The bare script usually screenshots ``/`` before its late fetch, which
+Vestige waits for, so ``page``'s ratios hold both Vestige's own machinery and that longer wait; on
+``/?late=0`` nothing arrives late, and the ratios are the machinery (scrolling to the lazy image, media,
+snapshots, WARC, ingest) alone. Each page is measured the same way: four methods, interleaved round by
+round with the order rotated, after one untimed warm-up each:
 
-* ``vestige_inprocess``: ``capture_url`` (a ``CaptureSession`` of its own: Chromium and the recording
-  proxy started and stopped) + ``add_capture``, as ``vestige capture URL`` does, in this process, with
+* ``vestige_inprocess``: what ``vestige capture URL`` runs once its options are parsed, in this process:
+  ``vestige.cli.capture._capture_batch`` (a ``CaptureSession`` of its own: Chromium and the recording
+  proxy started and stopped; ``add_capture`` in the ingest thread while the browser shuts down), with
   every phase timed by wrapping the functions, coroutines and Playwright (async API) methods it calls;
 * ``vestige_cli``: ``vestige --archive A capture URL --json`` as a subprocess (interpreter start-up,
   imports and exit included);
@@ -16,6 +22,9 @@ down). Four methods, interleaved round by round with the order rotated, after on
   launch arguments, the same viewport, ``goto(wait_until="load")``, ``wait_for_load_state("networkidle")``
   and a full-page screenshot, in this process and as ``python -m bench.capture --bare-child`` (Playwright
   imported only).
+
+``page`` also has the phase breakdowns and the start-up times; ``page_without_late_fetch`` only where
+Vestige's time goes, and ``median_s_page_minus_this``, the extra time each method took on ``/``.
 
 Large response (``/big.bin?n=N``, chunked): ``vestige capture URL --max-size 2G`` as a subprocess; its own
 peak RSS is sampled from /proc (VmHWM, which only grows) and cross-checked with ``wait4``'s ru_maxrss
@@ -54,9 +63,20 @@ ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT: Any = {"width": 1280, "height": 900}  # vestige.archiver.capture.VIEWPORT
 CASE = "BENCH"
 METHODS = ("vestige_inprocess", "bare_inprocess", "vestige_cli", "bare_cli")
-# What the page shows when its late fetch ran, and how many of its images (2 + the lazy one) loaded.
+# What the page shows when its late fetch ran, how many of its images (2 + the lazy one) loaded, and
+# whether the lazy one did.
 PAGE_STATE = """() => ({late: document.getElementById('late')?.textContent ?? null,
-  images_loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length})"""
+  images_loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
+  lazy_loaded: [...document.querySelectorAll('img[loading=lazy]')]
+    .some(i => i.complete && i.naturalWidth > 0)})"""
+# The pages measured (tests/support/web.py): the typical page, and the same page without its late fetch.
+PAGES = {
+    "page": ("/", "/ (HTML, gzip script, image, fetch 600 ms after load, lazy image 3000 px down)"),
+    "page_without_late_fetch": (
+        "/?late=0",
+        "/?late=0 (the same page without its late fetch: nothing arrives late, no /late.json)",
+    ),
+}
 
 
 # -- phase timing ------------------------------------------------------------------------------------
@@ -175,11 +195,13 @@ def instrument(spans: Spans) -> None:
 
     import vestige.archiver.capture as cap
     import vestige.archiver.recorder as rec
+    import vestige.cli.capture as cli_capture
     import vestige.store.blobs as blobs
     import vestige.store.ingest as ingest
 
     spans.wrap(cap, "capture_url")
     spans.wrap(ingest, "add_capture")
+    spans.wrap(cli_capture, "_capture_batch")
     spans.wrap(blobs.BlobStore, "ingest_file")
     spans.wrap(cap.CaptureSession, "__aenter__", "session_start")
     spans.wrap(cap.CaptureSession, "__aexit__", "session_stop")
@@ -332,16 +354,24 @@ def _recorded(exchanges: list[Json]) -> Json:
 
 
 def _vestige_inprocess(archive: Any, url: str) -> Json:
+    """What ``vestige capture URL`` runs after parsing its options: the CLI's own capture-and-store
+    coroutine (the exhibit is stored in its thread while the browser shuts down), in this process."""
+    import asyncio
+
     import vestige.archiver.capture as cap
-    import vestige.store.ingest as ingest
+    from vestige.archiver.url_list import UrlRow
+    from vestige.cli.capture import _capture_batch
+    from vestige.cli.progress import batch_progress
 
     opts = cap.CaptureOptions(operator=archive.config.operator, case=CASE)  # the CLI's defaults
-    with archive.blobs.work_dir("capture-") as work:  # as the CLI does
-        result = cap.capture_url(url, opts, work)
-        ingest.add_capture(archive, result, CASE)
-    if result.state != "complete":
-        raise RuntimeError(f"capture {result.state}: {result.reason}")
-    return _recorded(result.provenance["exchanges"])
+    results: dict[str, Json] = {}
+    progress = batch_progress(1, 0, quiet=True, as_json=True)
+    asyncio.run(_capture_batch(archive, [UrlRow(url, 0)], opts, CASE, None, 1, progress, results))
+    [row] = results.values()
+    if row["state"] != "complete":
+        raise RuntimeError(f"capture {row['state']}: {row['reason']}")
+    [prov] = [a for a in row["artifacts"] if a["role"] == "provenance"]
+    return _recorded(json.loads(Path(prov["path"]).read_bytes())["exchanges"])
 
 
 def _vestige_exe() -> str:
@@ -395,14 +425,18 @@ def _startup(runs: int) -> Json:
     return out
 
 
-def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]]:
+def run_page(quick: bool, workdir: Path, url: str, page: str = "page") -> tuple[Json, dict[str, Json]]:
+    """Measure one of ``PAGES``; ``page`` (the typical page, with its late fetch) has the targets, the
+    phase breakdowns and the start-up times."""
     from vestige.archive import Archive
 
+    path, description = PAGES[page]
+    late = page == "page"
     runs = 3 if quick else 5
-    base = workdir / "capture-page"
+    base = workdir / f"capture-{page}"
     base.mkdir(parents=True, exist_ok=True)
     executable, args = _chromium()
-    page_url = url + "/"
+    page_url = url + path
     archive = Archive.create(base / "archive-inprocess", "bench")
     cli_root = base / "archive-cli"
     Archive.create(cli_root, "bench").close()
@@ -438,7 +472,7 @@ def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json
         for method in METHODS:  # warm-up: imports, Chromium's files in the page cache
             one(method)
             spans.take()
-        log(f"capture: page {page_url}, {runs} interleaved runs of {', '.join(METHODS)}")
+        log(f"capture: {page} {page_url}, {runs} interleaved runs of {', '.join(METHODS)}")
         for run_no in range(runs):
             k = run_no % len(METHODS)
             for method in METHODS[k:] + METHODS[:k]:
@@ -449,7 +483,7 @@ def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json
                     breakdowns[method].append(spans.take())
                 if method == "vestige_cli":
                     cli_inside.append(_iso_seconds(info["started"], info["ended"]))
-                log(f"capture: run {run_no + 1}/{runs} {method:17s} {seconds:6.2f} s")
+                log(f"capture: {page} run {run_no + 1}/{runs} {method:17s} {seconds:6.2f} s")
     finally:
         spans.restore()
         archive.close()
@@ -459,12 +493,25 @@ def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json
     bb = _median_breakdown(breakdowns["bare_inprocess"])
     ratio = med["vestige_inprocess"] / med["bare_inprocess"]
     ratio_cli = med["vestige_cli"] / med["bare_cli"]
+    bare_seen = seen["bare_inprocess"] + seen["bare_cli"]
+    recorded: Json = {
+        "vestige": {
+            k: sum(bool(i[k]) for i in seen["vestige_inprocess"] + seen["vestige_cli"])
+            for k in ("late_json", "lazy_png")  # late_json: 0 without the late fetch
+        },
+        "bare_late_text_in_screenshot": sum(i["late"] != "waiting" for i in bare_seen),
+        "bare_lazy_image_loaded": sum(bool(i["lazy_loaded"]) for i in bare_seen),
+        "of_runs": 2 * runs,
+    }
+    if not late:
+        del recorded["bare_late_text_in_screenshot"]  # no late text to show
     result: Json = {
-        "url": "/ (HTML, gzip script, image, fetch 600 ms after load, lazy image 3000 px down)",
+        "url": description,
         "runs": runs,
         "methods": {
             "vestige_inprocess": (
-                "capture_url + add_capture (as `vestige capture` calls them) in the benchmark process; "
+                "the CLI's capture-and-store coroutine (vestige.cli.capture._capture_batch: capture, "
+                "then add_capture in its thread while the browser shuts down) in the benchmark process; "
                 "phases timed by wrappers"
             ),
             "vestige_cli": "`vestige --archive A capture URL --json` subprocess (start-up included)",
@@ -481,33 +528,26 @@ def run_page(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json
         "ratio_vestige_cli_vs_bare_cli": r(ratio_cli),
         "cli_inside_capture_url_s": r(median(cli_inside)),  # provenance started -> ended
         "cli_outside_capture_url_s": r(med["vestige_cli"] - median(cli_inside)),
-        "startup": _startup(3),
-        "what_was_recorded": {
-            "vestige": {
-                k: sum(bool(i[k]) for i in seen["vestige_inprocess"] + seen["vestige_cli"])
-                for k in ("late_json", "lazy_png")
-            },
-            "bare_late_text_in_screenshot": sum(
-                i["late"] != "waiting" for i in seen["bare_inprocess"] + seen["bare_cli"]
-            ),
-            "bare_lazy_image_loaded": sum(
-                i["images_loaded"] >= 2 for i in seen["bare_inprocess"] + seen["bare_cli"]
-            ),
-            "of_runs": 2 * runs,
-        },
+        "startup": _startup(3) if late else None,
+        "what_was_recorded": recorded,
         "vestige_breakdown_median_s": vb,
         "vestige_where_time_goes": [
-            *_where_time_goes(vb, "capture_url"),
-            ["add_capture", vb.get("add_capture")],
+            *_where_time_goes(vb, "capture_batch"),
+            *[[p, t] for p, t in vb.items() if p.endswith("]/add_capture")],  # its thread, beside the rest
         ],
         "bare_breakdown_median_s": bb,
     }
+    if not late:  # said once, under page
+        once = ("methods", "chromium", "startup", "vestige_breakdown_median_s", "bare_breakdown_median_s")
+        for key in once:
+            del result[key]
+        return result, {}
     targets = {
         "capture_page_vs_playwright": target(
             "<=",
             1.3,
             r(ratio),
-            "median capture_url+add_capture / median bare Playwright, in process, same run",
+            "median capture + store (the CLI's coroutine) / median bare Playwright, in process, same run",
         ),
         "capture_page_cli_vs_playwright_cli": target(
             "<=", 1.3, r(ratio_cli), "both as subprocesses (start-up included)"
@@ -656,9 +696,6 @@ def instrumented_cli(out: Path, args: list[str]) -> None:
     with spans.span("import"):
         instrument(spans)
         import vestige.cli
-        import vestige.cli.capture
-
-        spans.wrap(vestige.cli.capture, "_capture_batch")
     try:
         vestige.cli.cli.main(args=args, prog_name="vestige")
     finally:
@@ -766,8 +803,11 @@ def run_big(quick: bool, workdir: Path, url: str) -> tuple[Json, dict[str, Json]
 def run(quick: bool, workdir: Path) -> tuple[Json, dict[str, Json]]:
     with fixture_web() as url:
         page, t1 = run_page(quick, workdir, url)
+        quiet, _ = run_page(quick, workdir, url, "page_without_late_fetch")
         big, t2 = run_big(quick, workdir, url)
-    return {"page": page, "big_response": big}, {**t1, **t2}
+    # What the late fetch (and the wait for it) added to each method's median.
+    quiet["median_s_page_minus_this"] = {m: r(page["median_s"][m] - quiet["median_s"][m]) for m in METHODS}
+    return {"page": page, "page_without_late_fetch": quiet, "big_response": big}, {**t1, **t2}
 
 
 def main() -> None:

@@ -3,7 +3,9 @@ capture (gzip scripts, images, late fetches, lazy content, redirects, large and 
 
 Documented routes (all servers):
   /             HTML page: gzip and brotli scripts, CSS with a web font, images (one with srcset), an iframe,
-                a late fetch() 600 ms after load, lazy content far down
+                a video, a late fetch() 600 ms after load, lazy content far down (any other query, such as
+                ?n=K, is ignored)
+  /?late=0      the same page without its late fetch (no /late.json; ?late=0&n=K too)
   /ip           answers 203.0.113.7, like a what-is-my-IP service
   /clip.webm    a real 1.5 s VP8 video the page embeds and plays (tests/assets/media/clip.webm; saved whole
                 as a media artifact)
@@ -35,9 +37,9 @@ import brotli  # mitmproxy depends on it
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-PAGE = """<!doctype html>
+PAGE_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Evidence page</title>
 <script src="/app.js"></script><script src="/app.br.js"></script>
 <link rel="stylesheet" href="/style.css"></head>
@@ -51,12 +53,15 @@ PAGE = """<!doctype html>
 <div style="height: 3000px">spacer</div>
 <img src="/lazy.png" loading="lazy" width="16" height="16" alt="lazy">
 <p>bottom of the page</p>
-<script>
+LATE_FETCH</body></html>
+"""
+LATE_FETCH = """<script>
 setTimeout(() => fetch('/late.json').then(r => r.json())
   .then(j => { document.getElementById('late').textContent = j.msg; }), 600);
 </script>
-</body></html>
-""".encode()
+"""
+PAGE = PAGE_HTML.replace("LATE_FETCH", LATE_FETCH).encode()
+PAGE_QUIET = PAGE_HTML.replace("LATE_FETCH", "").encode()  # /?late=0: no late fetch, all else the same
 
 HOSTILE = b"""<!doctype html><html><head><title>Hostile page</title></head><body>
 <p>dialogs and pop-ups</p>
@@ -117,7 +122,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
         if path == "/":
-            self._send(200, "text/html; charset=utf-8", PAGE, (("Set-Cookie", "session=fixture"),))
+            page = PAGE_QUIET if "late=0" in query.split("&") else PAGE
+            self._send(200, "text/html; charset=utf-8", page, (("Set-Cookie", "session=fixture"),))
         elif path == "/app.js":
             self._send(200, "application/javascript", APP_JS, (("Content-Encoding", "gzip"),))
         elif path == "/app.br.js":
@@ -253,7 +259,7 @@ def issue_server_cert(
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
         )
