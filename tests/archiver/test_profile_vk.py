@@ -1,5 +1,6 @@
 """The VK profile on look-alike pages (tests/assets/platforms/vk/): which URLs it takes, every field of a
-post, a wall and a video page, every state VK shows instead of a post, and hostile markup."""
+post (on vk.com and on m.vk.com), a wall and a video page, every state VK shows instead of a post, and
+hostile markup."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ from hypothesis import strategies as st
 
 from tests.support.chromium import in_chromium
 from vestige.archiver.profiles import PROFILE_NAMES, PostRecord, select_profile
-from vestige.archiver.profiles.post import MAX_MESSAGES, MAX_REPLIES
+from vestige.archiver.profiles.post import MAX_MEDIA, MAX_MESSAGES, MAX_REPLIES
 from vestige.archiver.profiles.readings import unix_time as unix_to_utc
 from vestige.archiver.profiles.vk import vk_target
+from vestige.archiver.profiles.vk_mobile import mobile_photo_files, src_big
 from vestige.archiver.profiles.vk_post import photo_files
 
 ASSETS = Path(__file__).parents[1] / "assets" / "platforms" / "vk"
 POST = "https://vk.com/wall-221155555_1234"
 WALL = "https://vk.com/detsky_centr_example"
 VIDEO = "https://vk.com/video-221155555_456239017"
+MOBILE = "https://m.vk.com/wall-221155555_1234"
+PHOTO = "https://sun9-74.userapi.com/impg/fixture-photo-{}.jpg?size={}&quality=95&type=album"
+SHOWN_ONLY = (
+    "posted_at: m.vk.com shows only a local time in words, with no zone and no machine-readable value"
+)
 
 
 def fixture(name: str) -> str:
@@ -330,6 +337,291 @@ def test_a_post_quoting_vk_error_words_is_still_the_post() -> None:
     assert record.page_state == "post" and record.replies[1].text == "Запись удалена. Слишком много запросов."
 
 
+# ---------------------------------------------------------------- a post on m.vk.com
+
+
+def test_mobile_post_fields() -> None:
+    record = extract(MOBILE, fixture("mobile-post.html"))
+    desktop = extract(POST, fixture("post.html"))
+    assert (record.platform, record.profile, record.page_state) == ("vk", "vk", "post")
+    assert record.post_id == "-221155555_1234" and record.canonical_url == POST
+    assert record.author == desktop.author  # the link to the wall's owner: its id from the post's
+    assert record.sources["author"] == (
+        "a.pi_author (name, href); data-post-click-type=post_owner_link (the wall owner's id)"
+    )
+    # m.vk.com shows the time only in words: kept as shown, never made a UTC time.
+    assert record.posted_at is None and record.posted_at_raw == "5 окт 2023 в 9:12"
+    assert f"{SHOWN_ONLY}: '5 окт 2023 в 9:12'" in record.unreadable
+    assert record.sources["posted_at"] == "a.PostHeaderTime (text)"
+    # The hidden rest of the text is kept, the "Показать полностью…" link is not.
+    assert record.text == desktop.text and record.sources["text"] == ".wi_body .pi_text"
+    assert record.links == (
+        "https://m.vk.com/id555003",
+        "https://news.example.org/2023/10/05/kherson",
+        "https://m.vk.com/feed?section=search&q=%23%D0%B4%D0%B5%D1%82%D0%B8",
+        "https://m.vk.com/feed?section=search&q=%23%D0%A5%D0%B5%D1%80%D1%81%D0%BE%D0%BD",
+        "https://vk.com/video-221155555_456239017",
+    )
+    first, second, video = record.media
+    for item, number in ((first, "101"), (second, "102")):  # data-src_big with "|" and with "%7C"
+        assert (item.type, item.url, item.width, item.height, item.thumbnail_url) == (
+            "image",
+            PHOTO.format(number, "1280x853"),
+            1280,
+            853,
+            PHOTO.format(number, "604x403"),
+        )
+    assert (video.type, video.url, video.duration_s) == ("video", None, 45.0)
+    assert (
+        video.thumbnail_url
+        == "https://sun9-20.userapi.com/impf/fixture-video-017.jpg?size=320x240&quality=96"
+    )
+    assert (
+        "media: a video the post shows as a thumbnail; its file is on its own page"
+        " https://vk.com/video-221155555_456239017" in record.unreadable
+    )
+    assert record.counts == {"views": 12345, "likes": 1200, "shares": 56, "replies": 8} == desktop.counts
+    assert record.counts_raw == {
+        "views": "12345 просмотров",
+        "likes": "1,2K",  # "Оценили 1,2K человек" beside it is no more exact
+        "shares": "56 Поделиться",
+        "replies": "8 комментариев",
+    }
+    assert record.sources["counts.views"] == ".wall_item_views[aria-label]"
+    assert record.quote_of is None and record.forwarded_from is None and record.reply_to is None
+    assert "pinned" not in record.sources
+
+
+def test_mobile_comments_their_thread_and_a_deleted_one() -> None:
+    record = extract(MOBILE, fixture("mobile-post.html"))
+    first, second, deleted, third = record.replies
+    assert [r.post_id for r in (first, second, third)] == [f"-221155555_{n}" for n in (1240, 1242, 1243)]
+    assert first.canonical_url == "https://vk.com/wall-221155555_1234?reply=1240"
+    assert first.author is not None and (first.author.display_name, first.author.id) == (
+        "Ирина Коваленко",
+        "555001",
+    )
+    assert first.author.profile_url == "https://vk.com/id555001" and first.author.handle is None
+    assert first.text == (
+        "Откуда именно привезли детей? У моей сестры племянник был в лагере в Скадовске,"
+        " связи нет с сентября."
+    )
+    assert first.posted_at is None and first.posted_at_raw == "5 окт 2023 в 10:12"
+    assert f"{SHOWN_ONLY}: '5 окт 2023 в 10:12'" in first.unreadable
+    assert first.counts == {"likes": 12}
+    assert (
+        "replies: more answers are behind VK's link 'Показать ещё 1 ответ' to another page,"
+        " which is not followed" in first.unreadable
+    )
+    # The answer in the div.RepliesThread after the comment, nested under it; its emoji put back as text.
+    [answer] = first.replies
+    assert answer.post_id == "-221155555_1241"
+    assert answer.canonical_url == "https://vk.com/wall-221155555_1234?reply=1241&thread=1240"
+    assert answer.author is not None and (answer.author.handle, answer.author.id) == (
+        "@detsky_centr_example",
+        "-221155555",
+    )
+    assert answer.text == "Ирина, напишите нам в личные сообщения, уточним по спискам. 🙏"
+    assert answer.reply_to is not None and answer.reply_to.url == first.canonical_url
+    assert answer.reply_to.name == "Ирина Коваленко" and answer.counts == {} and not answer.replies
+    assert second.text == "Это называется депортация." and second.counts == {"likes": 48}
+    assert second.author is not None and (second.author.handle, second.author.id) == (
+        "@melnik.sergey.example",
+        "555002",
+    )
+    assert (third.author and third.author.display_name, third.counts) == ("Оксана Литвин", {"likes": 31})
+    # VK's words for a deleted comment, and nothing else of it.
+    assert deleted.page_state == "deleted" and deleted.text is None and deleted.author is None
+    assert deleted.unreadable == (
+        "text: VK shows 'Комментарий удалён пользователем или руководителем страницы'"
+        " in place of the comment",
+    )
+    # More comments are on another page, behind a link the profile never follows.
+    assert (
+        "replies: the page shows 4 comment(s) and 1 answer(s); more are behind VK's link 'Показать следующие"
+        " комментарии' to the next page of comments (https://m.vk.com/wall-221155555_1234?offset=4#comments),"
+        " which is not followed" in record.unreadable
+    )
+
+
+def test_older_mobile_markup() -> None:
+    record = extract(MOBILE, fixture("mobile-post-old.html"))
+    desktop = extract(POST, fixture("post.html"))
+    assert record.post_id == "-221155555_1234" and record.author == desktop.author
+    assert record.posted_at is None and record.posted_at_raw == "5 Oct 2023 at 9:12 am"
+    assert f"{SHOWN_ONLY}: '5 Oct 2023 at 9:12 am'" in record.unreadable
+    assert record.sources["posted_at"] == "a.wi_date (text)"
+    assert record.text == desktop.text and "Show more" not in (record.text or "")
+    photo, shown_only, video = record.media
+    assert (photo.url, photo.width, photo.height) == (PHOTO.format("101", "1280x853"), 1280, 853)
+    assert photo.thumbnail_url == PHOTO.format("101", "604x403")
+    # Without data-src_big, the picture the page shows, in the size shown.
+    assert (shown_only.url, shown_only.width, shown_only.thumbnail_url) == (
+        PHOTO.format("102", "604x403"),
+        None,
+        None,
+    )
+    assert (video.type, video.url, video.duration_s) == ("video", None, 45.0)
+    assert (
+        video.thumbnail_url
+        == "https://sun9-20.userapi.com/impf/fixture-video-017.jpg?size=320x240&quality=96"
+    )
+    assert record.counts == {"views": 12345, "likes": 1234, "shares": 56, "replies": 8}
+    assert record.counts_raw == {
+        "views": "12345 views",
+        "likes": "1234 likes",
+        "shares": "56 shares",
+        "replies": "8 comments",
+    }
+    assert record.sources["counts.likes"] == ".item_like[aria-label]" and not record.replies
+
+
+def test_mobile_times_in_words_are_never_made_dates() -> None:
+    html = fixture("mobile-post.html").replace("5 окт 2023 в 9:12", "сегодня в 12:44")
+    record = extract(MOBILE, html)
+    assert record.posted_at is None and record.posted_at_raw == "сегодня в 12:44"
+    assert f"{SHOWN_ONLY}: 'сегодня в 12:44'" in record.unreadable
+    assert (
+        "posted_at: words relative to the day the page was captured (the capture's own time)"
+        in record.unreadable
+    )
+    no_time = extract(MOBILE, fixture("mobile-post.html").replace("5 окт 2023 в 9:12", ""))
+    assert no_time.posted_at_raw is None and "posted_at: the block shows no time" in no_time.unreadable
+
+
+def test_spevktators_mobile_counts_pinned_and_a_repost() -> None:
+    """m.vk.com of 2022 (spevktator's saved page): exact counts in "N people reacted" and aria-labels, a
+    pinned post; and a repost (danbooru's .wall_item[data-copy]) of a post shown inside it."""
+    html = (
+        '<div class="wall_item" data-copy="-221177777_8800">'
+        '<a class="post__anchor" name="post-221155555_1233"></a><div class="wi_head">'
+        '<div class="wi_author"><a class="pi_author" href="/id555001">Ирина Коваленко</a></div>'
+        '<div class="wi_info"><a class="wi_date" href="/wall-221155555_1233">yesterday at 9:12 pm</a></div>'
+        '</div><div class="wi_body"><div class="wi_explain"><span class="explain">pinned post</span></div>'
+        '<div class="wall_item"><a class="post__anchor" name="post-221177777_8800"></a>'
+        '<a class="pi_author" href="/primorye_news_example">Новости Приморья (пример)</a>'
+        '<div class="pi_text">В Анапу привезли 30 детей.</div>'
+        '<div class="wall_item_views" aria-label="5 views"></div></div>'
+        '<div class="_PostBottomButtonReactionContainer">'
+        '<span class="PostBottomButtonReaction__label">1.7K</span>'
+        '<span class="visually-hidden" role="button"></span>'
+        '<span class="visually-hidden">1738 people reacted</span></div>'
+        '<a class="PostBottomButton" href="/like?act=publish&amp;object=wall-221155555_1233"'
+        ' aria-label="2 Share"><span class="PostBottomButton__label">2</span></a>'
+        '<span class="wall_item_views" aria-label="262671 views">'
+        '<span class="Socials__viewsCount">262K</span></span></div></div>'
+    )
+    record = extract("https://m.vk.com/wall-221155555_1233", html)
+    assert record.post_id == "-221155555_1233" and record.text is None
+    assert record.author is not None and (record.author.id, record.author.handle) == ("555001", None)
+    assert record.posted_at_raw == "yesterday at 9:12 pm"
+    assert (
+        "posted_at: words relative to the day the page was captured (the capture's own time)"
+        in record.unreadable
+    )
+    assert record.counts == {"views": 262671, "likes": 1738, "shares": 2}  # not the reposted post's 5 views
+    assert record.counts_raw["likes"] == "1738 people reacted" and "pinned" in record.sources
+    assert record.forwarded_from is not None and record.quote_of is None
+    assert record.forwarded_from.url == "https://vk.com/wall-221177777_8800"
+    assert record.forwarded_from.name == "Новости Приморья (пример)"
+    assert record.forwarded_from.text == "В Анапу привезли 30 детей."
+
+
+def test_mobile_answers_find_their_comment_by_their_date_link_the_threads_id_or_its_place() -> None:
+    post = '<div class="wall_item" id="wall-1_2"></div><div id="wall-1_2_replies">{}</div>'
+    html = post.format(
+        _comment(3)
+        + _comment(4)
+        + '<div class="RepliesThread" id="RepliesThread3">'  # after 4, but its id names 3
+        + _comment(5)
+        + '</div><div class="RepliesThread">'  # after another thread: the answer's thread= names 4
+        + _comment(6, thread=4)
+        + '</div><div class="RepliesThread">'  # the comment it answers is not on the page
+        + _comment(7, thread=99)
+        + "</div>"
+        + _comment(8)
+        + '<div class="RepliesThread">'  # nothing names the comment: the one before it
+        + _comment(9)
+        + "</div>"
+    )
+    record = extract("https://m.vk.com/wall-1_2", html)
+    assert [r.post_id for r in record.replies] == ["-1_3", "-1_4", "-1_7", "-1_8"]
+    first, second, orphan, last = record.replies
+    assert [[a.post_id for a in r.replies] for r in (first, second, last)] == [["-1_5"], ["-1_6"], ["-1_9"]]
+    assert first.replies[0].reply_to is not None and first.replies[0].reply_to.url == first.canonical_url
+    assert orphan.reply_to is not None and orphan.reply_to.url == "https://vk.com/wall-1_2?reply=99"
+    assert orphan.sources["reply_to"] == "a.item_date[href] (thread=)" and not orphan.replies
+
+
+def test_mobile_author_linked_to_the_login_page() -> None:
+    # Some m.vk.com pages send a visitor's clicks on people to /login.php: the avatar's label names the page.
+    html = fixture("mobile-post.html").replace('href="/detsky_centr_example?from=group"', 'href="/login.php"')
+    html = html.replace('href="/melnik.sergey.example"', 'href="/login.php"')
+    record = extract(MOBILE, html)
+    assert record.author is not None and (
+        record.author.handle,
+        record.author.id,
+        record.author.profile_url,
+    ) == (
+        "@detsky_centr_example",
+        "-221155555",
+        "https://vk.com/detsky_centr_example",
+    )
+    assert ".wi_head .Avatar[aria-label] (the short name)" in record.sources["author"]
+    second = record.replies[1].author
+    assert second is not None and (second.display_name, second.handle, second.id, second.profile_url) == (
+        "Сергей Мельник",
+        None,
+        "555002",  # from Replies.replyTo(...)
+        None,
+    )
+
+
+def test_desktop_markup_is_read_by_the_desktop_reader() -> None:
+    # m.vk.com serving (or a capture saving) the desktop markup: the desktop reader, Unix time and all.
+    record = extract(MOBILE, fixture("post.html"))
+    assert record.posted_at == "2023-10-05T06:12:40Z" and record.sources["posted_at"] == ".rel_date[time]"
+    assert [r.post_id for r in record.replies] == ["-221155555_1240", "-221155555_1242"]
+    # Both markups on one page: the desktop one is read.
+    both = fixture("post.html").replace("</body>", fixture("mobile-post.html").split("<body", 1)[1])
+    record = extract(POST, both)
+    assert record.posted_at == "2023-10-05T06:12:40Z" and len(record.replies) == 2
+    assert not any("m.vk.com" in n for n in record.unreadable)
+
+
+def test_mobile_page_without_the_post_and_a_mobile_wall() -> None:
+    missing = extract("https://m.vk.com/wall-221155555_999", fixture("mobile-post.html"))
+    assert missing.page_state == "not_found" and missing.post_id == "-221155555_999"
+    assert "post: the page shows 1 other post(s), not -221155555_999" in missing.unreadable
+    wall = extract("https://m.vk.com/detsky_centr_example", fixture("mobile-post.html"))
+    assert wall.page_state == "unknown" and not wall.complete
+    assert "page: an m.vk.com wall (1 post(s)): only m.vk.com post pages are read" in wall.unreadable
+    assert "page: capture https://vk.com/detsky_centr_example for the wall" in wall.unreadable
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        (
+            "https://sun9-1.userapi.com/a.jpg?size=453x604&type=album|453|604",
+            ("https://sun9-1.userapi.com/a.jpg?size=453x604&type=album", 453, 604),
+        ),
+        (
+            "https://sun9-1.userapi.com/a.jpg?type=album%7C453%7C604",
+            ("https://sun9-1.userapi.com/a.jpg?type=album", 453, 604),
+        ),
+        ("https://sun9-1.userapi.com/a.jpg?x=%7Cy", ("https://sun9-1.userapi.com/a.jpg?x=%7Cy", None, None)),
+        ("https://sun9-1.userapi.com/a.jpg|wide|0", ("https://sun9-1.userapi.com/a.jpg", None, None)),
+        ("https://sun9-1.userapi.com/a.jpg", ("https://sun9-1.userapi.com/a.jpg", None, None)),
+        ("|1|2", (None, 1, 2)),
+        ("", (None, None, None)),
+        (None, (None, None, None)),
+    ],
+)
+def test_mobile_photo_sizes(value: str | None, read: tuple[str | None, int | None, int | None]) -> None:
+    assert src_big(value) == read
+
+
 # ---------------------------------------------------------------- values, bounds, hostile markup
 
 
@@ -411,6 +703,70 @@ def test_hostile_posts_are_read_and_bounded() -> None:
     assert len(wall.messages) == MAX_MESSAGES and wall.messages[0].post_id == "-1_101"
 
 
+def test_mobile_photo_files_for_prepare_stay_on_vk_hosts() -> None:
+    html = fixture("mobile-post.html").replace(
+        'data-src_big="https://sun9-74.userapi.com', 'data-src_big="https://evil.example.org', 1
+    )
+    assert mobile_photo_files(html, MOBILE) == [PHOTO.format("102", "1280x853")]
+    assert mobile_photo_files(fixture("mobile-post.html"), MOBILE) == [
+        PHOTO.format("101", "1280x853"),
+        PHOTO.format("102", "1280x853"),
+    ]
+    assert mobile_photo_files(fixture("mobile-post-old.html"), MOBILE) == [PHOTO.format("101", "1280x853")]
+
+
+def _comment(number: int, body: str = "", thread: int | None = None) -> str:
+    link = f"/wall-1_2?reply={number}" + (f"&amp;thread={thread}" if thread else "")
+    return (
+        f'<div class="ReplyItem" id="wall_reply-1_{number}">'
+        f'<div class="ReplyItem__body">{body or number}</div>'
+        f'<div class="ReplyItem__date"><a class="item_date" href="{link}">today at 5:00 pm</a></div></div>'
+    )
+
+
+def test_hostile_mobile_posts_are_read_and_bounded() -> None:
+    post = '<div class="wall_item" id="wall-1_2"><div class="pi_text">{}</div></div>'
+    deep = post.format(
+        "<div>" * 50_000 + "глубоко\x00" + "</div>" * 50_000 + '<a class="PostTextMore">ещё</a>'
+    )
+    record = extract("https://m.vk.com/wall-1_2", deep)
+    assert record.text == "глубоко" and any("flattened" in n for n in record.unreadable)
+    # Thousands of comments, and thousands of answers in one thread: MAX_REPLIES of each are kept.
+    many = "".join(_comment(n) for n in range(3, 3 + 3000))
+    answers = "".join(_comment(n, thread=3) for n in range(10_000, 10_000 + 1500))
+    html = post.format("x") + f'<div id="wall-1_2_replies">{many[: many.index("</div></div>") + 12]}'
+    html += f'<div class="RepliesThread">{answers}</div>{many[many.index("</div></div>") + 12 :]}</div>'
+    record = extract("https://m.vk.com/wall-1_2", html)
+    assert len(record.replies) == MAX_REPLIES and len(record.replies[0].replies) == MAX_REPLIES
+    assert record.replies[0].replies[0].reply_to is not None
+    assert "replies: the page has 4500 comments and answers; the first 2000 were read" in record.unreadable
+    assert f"replies: the page shows 500; the first {MAX_REPLIES} are kept" in record.unreadable
+    assert f"replies: the page shows 1500; the first {MAX_REPLIES} are kept" in record.replies[0].unreadable
+    # Comments nested in comments, threads in threads, 400 deep: no deeper than the record allows.
+    nested = "".join(f'<div class="RepliesThread">{_comment(n)}' for n in range(3, 403)) + "</div>" * 400
+    record = extract(
+        "https://m.vk.com/wall-1_2",
+        post.format("x") + f'<div id="wall-1_2_replies">{_comment(2)}{nested}</div>',
+    )
+    assert len(record.replies) <= MAX_REPLIES and all(
+        not a.replies for r in record.replies for a in r.replies
+    )
+    # Thousands of posts, photos, a photo's data half a megabyte long.
+    photos = "".join(
+        f'<div class="thumb_map_img" data-src_big="https://sun9-1.userapi.com/{n}.jpg|604|403"></div>'
+        for n in range(3000)
+    )
+    huge = (
+        '<a class="MediaGrid__interactive" data-src_big="https://sun9-1.userapi.com/'
+        + "ж" * 500_000
+        + '|1|1"></a>'
+    )
+    posts = "".join(f'<div class="wall_item" id="wall-1_{n}"></div>' for n in range(3, 3000))
+    record = extract("https://m.vk.com/wall-1_2", post.format(huge + photos) + posts)
+    assert record.post_id == "-1_2" and len(record.media) == MAX_MEDIA
+    assert len(mobile_photo_files(post.format(photos), "https://m.vk.com/wall-1_2")) == 50
+
+
 def test_hostile_player_data() -> None:
     html = fixture("video.html")
     start, end = html.index("var playerParams"), html.index("</script>")
@@ -440,6 +796,18 @@ _FRAGMENTS = st.sampled_from(
         '<div class="message_page_body">',
         '<h1 class="page_name">',
         "<script>var playerParams = {",
+        '<div class="wall_item" id="wall-1_2">',
+        '<a class="post__anchor" name="post-221155555_1234">',
+        '<div class="pi_text">',
+        '<a class="PostTextMore" href="/wall-1_2">',
+        '<a class="MediaGrid__interactive" data-src_big="',
+        '<a href="/video-1_2" style="background-image: url(',
+        '<span class="wall_item_views" aria-label="',
+        '<div id="wall-1_2_replies">',
+        '<div class="ReplyItem" id="wall_reply-1_',
+        '<div class="ReplyItem ReplyItem_deleted">',
+        '<div class="RepliesThread" id="RepliesThread',
+        '<a class="item_date" href="/wall-1_2?reply=3&amp;thread=',
         "</div>",
         '">',
         "<br>",
@@ -453,7 +821,7 @@ _FRAGMENTS = st.sampled_from(
 @given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=30)), max_size=40))
 def test_arbitrary_markup_never_breaks_vk_extraction(parts: list[str]) -> None:
     html = "".join(parts)
-    for url in (POST, WALL, VIDEO, "https://vk.com/wall-1_2"):
+    for url in (POST, WALL, VIDEO, "https://vk.com/wall-1_2", MOBILE, "https://m.vk.com/wall-1_2"):
         record = select_profile(url).extract(url, html)
         assert record is not None
         text = json.dumps(record.to_json(), ensure_ascii=False)
@@ -530,3 +898,29 @@ def test_prepare_returns_by_its_deadline_when_the_page_hangs() -> None:
         "vk: opened 1 truncated text(s) ('Show more')",
         "vk: 3 comment(s) shown after 0 click(s) on 'Show next comments' (up to 5 asked for)",
     ]
+
+
+@pytest.mark.slow
+def test_prepare_on_m_vk_com_opens_the_text_in_place_and_follows_no_link() -> None:
+    """The mobile "Показать полностью…" links to the post itself and opens the text in place; the links to
+    more comments and answers lead to other pages and are never clicked."""
+    requests: list[str] = []
+
+    def serve(url: str) -> str | None:
+        requests.append(url)
+        return fixture("mobile-post.html") if url == MOBILE else None
+
+    async def run(page: Any) -> tuple[list[str], str, str]:
+        notes = await select_profile(MOBILE).prepare(page, 10, replies=20)
+        return notes, await page.evaluate("document.body.innerText"), page.url
+
+    notes, text, at = asyncio.run(in_chromium(serve, run, goto=MOBILE))
+    assert notes == [  # the photos fail: every request but the page's is refused
+        "vk: opened 1 truncated text(s) ('Show more')",
+        "vk: m.vk.com: the comments are those the page shows; VK's links to more of them open other pages and"
+        " are not followed",
+        "vk: loaded 0 of 2 photo(s) in the largest size the page offers",
+    ]
+    assert "упрощённой процедуре" in text and "Показать полностью" not in text and at == MOBILE
+    assert requests.count(MOBILE) == 1 and not any("offset=" in u for u in requests)
+    assert "Показать ещё 1 ответ" in text and "Показать следующие комментарии" in text

@@ -1,5 +1,5 @@
-"""The VK profile through real captures: look-alike pages under vk.com and VK's CDN hosts, reached through
---proxy, with VK's own "Show more" and "Show next comments" behaviour scripted in the page."""
+"""The VK profile through real captures: look-alike pages under vk.com, m.vk.com and VK's CDN hosts, reached
+through --proxy, with VK's own "Show more" and "Show next comments" behaviour scripted in the page."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).resolve().parents[1] / "assets" / "platforms" / "vk"
 HTML = "text/html; charset=utf-8"
 POST = "https://vk.com/wall-221155555_1234"
+MOBILE = "https://m.vk.com/wall-221155555_1234"
 PHOTO = "/impg/fixture-photo-{}.jpg?size={}&quality=95&type=album"
 VIDEO_FILE = "https://vkvd481.okcdn.ru/?expires=1697000000&srcIp=0.0.0.0&pr=40&srcAg=CHROME&id=fixture456239017&type=2&sig=fixture"
 
@@ -49,6 +50,12 @@ PHOTOS = {
     ("102", "604x403"): _jpeg((30, 30, 200)),
     ("102", "1280x853"): _jpeg((200, 200, 30), (24, 16)),
 }
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (16, 16), (250, 200, 40, 255)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _page(name: str) -> tuple[int, str, bytes]:
@@ -74,6 +81,8 @@ def vk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LookAlike]:
     image = (200, "image/jpeg", _jpeg((90, 90, 90)))
     routes: dict[tuple[str, str], Any] = {
         ("vk.com", "/wall-221155555_1234"): _page("post-live.html"),
+        ("m.vk.com", "/wall-221155555_1234"): _page("mobile-post.html"),
+        ("m.vk.com", "/emoji/e/f09f998f.png"): (200, "image/png", _png()),
         ("vk.com", "/al_wall.php?act=get_post_replies"): _next_replies,
         ("vk.com", "/video-221155555_456239017"): _page("video.html"),
         ("vk.com", "/detsky_centr_example"): _page("community.html"),
@@ -243,3 +252,58 @@ def test_login_wall_and_deleted_post_are_partial(capture: PlatformCapture, url: 
     assert record["post_id"] == url.rsplit("wall", 1)[1] and record["unreadable"][0].startswith(
         "page: VK shows"
     )
+
+
+def test_mobile_post_with_text_author_time_photos_and_comments(
+    capture: PlatformCapture, vk: LookAlike
+) -> None:
+    """m.vk.com: the post read from the mobile markup, its text opened in place, its photos fetched in the
+    largest size the page names, and no link to more comments followed."""
+    since = len(vk.web.requests)
+    code, row = capture(MOBILE, "--replies", "20", "--no-media-download")
+    assert code == 0 and row["state"] == "complete", row
+    assert row["post"]["platform"] == "vk" and row["post"]["page_state"] == "post"
+    record = post_record(row)
+    assert record["post_id"] == "-221155555_1234" and record["canonical_url"] == POST
+    assert record["author"] == {
+        "display_name": "Детский центр «Пример»",
+        "handle": "@detsky_centr_example",
+        "id": "-221155555",
+        "profile_url": "https://vk.com/detsky_centr_example",
+    }
+    # The time in words only: kept as shown, never made a UTC time.
+    assert record["posted_at"] is None and record["posted_at_raw"] == "5 окт 2023 в 9:12"
+    assert any(
+        n.startswith("posted_at: m.vk.com shows only a local time in words") for n in record["unreadable"]
+    )
+    assert "упрощённой процедуре" in record["text"] and "Показать полностью" not in record["text"]
+    assert "упрощённой процедуре" in artifact_path(row, "text").read_text()  # opened on the page, in place
+    notes = artifact_json(row, "provenance")["profile"]["notes"]
+    assert notes == [
+        "vk: opened 1 truncated text(s) ('Show more')",
+        "vk: m.vk.com: the comments are those the page shows; VK's links to more of them open other pages and"
+        " are not followed",
+        "vk: loaded 2 of 2 photo(s) in the largest size the page offers",
+    ]
+    assert record["counts"] == {"views": 12345, "likes": 1200, "shares": 56, "replies": 8}
+    # The photos in the largest size data-src_big names: prepare loaded them, so their bytes are in the WARC.
+    responses = warc_responses(row)
+    photos = [m for m in record["media"] if m["type"] == "image"]
+    for number, item in zip(("101", "102"), photos, strict=True):
+        assert (item["url"], item["width"]) == (
+            "https://sun9-74.userapi.com" + PHOTO.format(number, "1280x853"),
+            1280,
+        )
+        assert responses[item["url"]][-1] == PHOTOS[(number, "1280x853")]
+    [video] = [m for m in record["media"] if m["type"] == "video"]
+    assert video["url"] is None and video["duration_s"] == 45.0
+    # The comments the page shows, the answer nested under its comment, the deleted one as VK shows it.
+    replies = record["replies"]
+    assert [r["post_id"] for r in replies] == ["-221155555_1240", "-221155555_1242", None, "-221155555_1243"]
+    assert replies[2]["page_state"] == "deleted" and replies[2]["text"] is None
+    [answer] = replies[0]["replies"]
+    assert answer["text"] == "Ирина, напишите нам в личные сообщения, уточним по спискам. 🙏"
+    assert answer["reply_to"]["url"] == "https://vk.com/wall-221155555_1234?reply=1240"
+    assert any("to the next page of comments" in n for n in record["unreadable"])
+    asked = [path for host, path in vk.web.requests[since:] if host == "m.vk.com"]
+    assert not any("offset=" in path for path in asked)  # neither more comments nor more answers

@@ -216,10 +216,12 @@ def ancestor(
     limit: int = MAX_DEPTH * 2,
 ) -> LexborNode | None:
     """The nearest ancestor of ``node`` that passes ``test``, looking up at most ``limit`` levels and not as
-    far as ``stop`` (the element being read: what is around it is not part of it)."""
+    far as ``stop`` (the element being read: what is around it is not part of it). Elements are told apart
+    by ``mem_id``: ``==`` on two LexborNodes compares their serialised HTML, a cost at every step."""
     current = node.parent
     steps = 0
-    while current is not None and (stop is None or current != stop) and steps < limit:
+    stop_id = stop.mem_id if stop is not None else None
+    while current is not None and current.mem_id != stop_id and steps < limit:
         if test(current):
             return current
         current = current.parent

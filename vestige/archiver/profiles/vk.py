@@ -1,11 +1,17 @@
-"""VK (VKontakte) walls, posts and videos, as the desktop site shows them to a visitor.
+"""VK (VKontakte) walls, posts and videos, as the desktop site shows them to a visitor, and posts as the
+mobile site (``m.vk.com``) shows them.
 
 Pages and what the record holds:
 
-- ``vk.com/wall-<owner>_<id>`` (also ``m.vk.com``, ``vk.ru``), ``vk.com/<page>?w=wall-<owner>_<id>``
-  (the post opened over a community page): the post (``page_state`` "post"), its comments as loaded on
-  the page in ``replies``, replies to a comment nested in theirs (threads opened within ``--replies``).
-  ``post_id`` is VK's "<owner>_<id>".
+- ``vk.com/wall-<owner>_<id>`` (also ``vk.ru``), ``vk.com/<page>?w=wall-<owner>_<id>`` (the post opened over
+  a community page): the post (``page_state`` "post"), its comments as loaded on the page in ``replies``,
+  replies to a comment nested in theirs (threads opened within ``--replies``). ``post_id`` is VK's
+  "<owner>_<id>".
+- ``m.vk.com/wall-<owner>_<id>`` (``m.vk.ru``), when the page has the mobile markup and not the desktop one
+  (``vk_mobile.py``): the same fields, with the time only as the words the page shows (m.vk.com gives no
+  machine-readable time), photos in the largest size the page names, and the comments the page shows with
+  the answers under them; VK's links to more comments open other pages and are not followed. Walls and video
+  pages on m.vk.com are not read (the record says so): capture them on vk.com.
 - ``vk.com/<short name>``, ``vk.com/club<id>``, ``public<id>``, ``event<id>``, ``id<id>``: the wall
   (``page_state`` "channel"): the community or person as ``author``, their description, subscribers, and
   the posts shown in ``messages`` (oldest first).
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -36,6 +42,14 @@ from .draft import PostDraft, make_author, with_notes
 from .html import Document, parse_html
 from .meta import read_meta
 from .post import PostRecord
+from .vk_mobile import (
+    MOBILE_HOSTS,
+    MORE_TEXT_MOBILE,
+    mobile_ids,
+    mobile_photo_files,
+    mobile_posts,
+    read_mobile_post,
+)
 from .vk_page import NUMBERED_PAGE, page_handle, page_name, read_video, read_wall, video_shown
 from .vk_post import MORE_TEXT, POST, PROFILE_VERSION, REPLY, block_ids, new_draft, photo_files, read_post
 from .vk_states import vk_state
@@ -122,19 +136,27 @@ class VkProfile(Profile):
         return vk_target(url) is not None
 
     async def prepare(self, page: Any, deadline_s: float, *, replies: int = DEFAULT_REPLIES) -> list[str]:
-        """Open truncated texts ("Показать полностью…"), load a post's comments up to ``replies`` with
-        "Показать следующие комментарии", then, while fewer than ``replies`` comments and answers show,
-        open comments' threads ("Показать ещё 2 ответа"), and load each photo in the largest size the post
-        offers."""
-        target = vk_target(str(getattr(page, "url", "")))
+        """Open truncated texts ("Показать полностью…", in place: a "Show more" that links to another page is
+        never clicked), load a post's comments up to ``replies`` with "Показать следующие комментарии",
+        then, while fewer than ``replies`` comments and answers show, open comments' threads ("Показать ещё
+        2 ответа"), and load each photo in the largest size the post offers. On m.vk.com more comments are
+        on other pages (links to ``?offset=``): the comments are those the page shows."""
+        url = str(getattr(page, "url", ""))
+        target = vk_target(url)
         if target is None:
             return []
         budget = Budget(deadline_s)
         notes: list[str] = []
-        opened = await page_steps.click_all(page, budget, MORE_TEXT)
+        opened = await page_steps.click_all(page, budget, f"{MORE_TEXT}, {MORE_TEXT_MOBILE}")
         if opened:
             notes.append(f"vk: opened {opened} truncated text(s) ('Show more')")
-        if target.kind == "post" and target.full_id and replies > 0:
+        mobile = _on_mobile_site(url)
+        if target.kind == "post" and target.full_id and replies > 0 and mobile:
+            notes.append(
+                "vk: m.vk.com: the comments are those the page shows; VK's links to more of them open other"
+                " pages and are not followed"
+            )
+        elif target.kind == "post" and target.full_id and replies > 0:
             scope = f'[data-post-id="{target.full_id}"]'
             shown, clicks = await page_steps.load_replies(
                 page, budget, items=f"{scope} {REPLY}", more=f"{scope} {REPLIES_MORE}", want=replies
@@ -151,7 +173,7 @@ class VkProfile(Profile):
                     f"vk: opened {opened} comment thread(s) ('Show more replies');"
                     f" {shown} comment(s) and answers shown"
                 )
-        notes.extend(await _load_full_photos(page, budget))
+        notes.extend(await _load_full_photos(page, budget, mobile))
         return notes
 
     def extract(self, url: str, html: str, *, frames: Sequence[Frame] = ()) -> PostRecord | None:
@@ -160,24 +182,37 @@ class VkProfile(Profile):
         draft = new_draft()
         draft.notes.extend(doc.notes)
         posts = doc.css(POST)
-        kind = target.kind if target else ("post" if posts else "page")
+        # The mobile site's markup is read only where the desktop site's is absent.
+        mobile = mobile_posts(doc) if not posts else []
+        kind = target.kind if target else ("post" if posts or mobile else "page")
         if kind == "post":
-            node = _find_post(posts, target)
+            node = _find_post(posts, target, block_ids)
             if node is not None:
                 return with_notes(read_post(node, doc), draft.notes)
+            node = _find_post(mobile, target, mobile_ids)
+            if node is not None:
+                return with_notes(read_mobile_post(node, doc), draft.notes)
         elif kind == "video" and video_shown(doc):
             return read_video(doc, target.owner if target else None, target.item if target else None, draft)
         elif kind == "page" and (posts or page_name(doc)) and (posts or vk_state(doc) is None):
             return read_wall(doc, target.page if target else None, draft, posts)
-        return _not_shown(doc, target, draft, kind, posts)
+        return _not_shown(doc, target, draft, kind, posts or mobile)
 
 
-async def _load_full_photos(page: Any, budget: Budget) -> list[str]:
+def _on_mobile_site(url: str) -> bool:
+    try:
+        return (urlsplit(url).hostname or "") in MOBILE_HOSTS
+    except ValueError:
+        return False
+
+
+async def _load_full_photos(page: Any, budget: Budget, mobile: bool) -> list[str]:
     html = await budget.run(page.content, 5.0)
     if not isinstance(html, str):
         return []
     url = str(page.url)
-    urls = await budget.run(lambda: asyncio.to_thread(photo_files, html, url), 5.0)
+    files = mobile_photo_files if mobile else photo_files
+    urls = await budget.run(lambda: asyncio.to_thread(files, html, url), 5.0)
     if not urls:
         return []
     loaded = await budget.run(lambda: page.evaluate(_LOAD_IMAGES, urls), FULL_PHOTOS_WAIT_S)
@@ -185,10 +220,12 @@ async def _load_full_photos(page: Any, budget: Budget) -> list[str]:
     return [f"vk: loaded {count} of {len(urls)} photo(s) in the largest size the page offers"]
 
 
-def _find_post(posts: list[LexborNode], target: VkTarget | None) -> LexborNode | None:
+def _find_post(
+    posts: list[LexborNode], target: VkTarget | None, ids: Callable[[LexborNode], tuple[str, str] | None]
+) -> LexborNode | None:
     if target is None or target.full_id is None:
         return posts[0] if posts else None
-    return next((p for p in posts if block_ids(p) == (target.owner, target.item)), None)
+    return next((p for p in posts if ids(p) == (target.owner, target.item)), None)
 
 
 def _not_shown(
@@ -213,6 +250,11 @@ def _not_shown(
     elif posts and kind == "post":
         draft.page_state = "not_found"
         draft.note("post", f"the page shows {len(posts)} other post(s), not {draft.post_id}")
+    elif posts and kind == "page":
+        draft.page_state = "unknown"
+        draft.note("page", f"an m.vk.com wall ({len(posts)} post(s)): only m.vk.com post pages are read")
+        if target is not None and target.page:
+            draft.note("page", f"capture https://vk.com/{target.page} for the wall")
     else:
         draft.page_state = "unknown"
         draft.note("page", "no VK post, wall or video markup found, and no message saying why")

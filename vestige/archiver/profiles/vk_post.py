@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
 from .html import Document, attr, has_class, inside, node_text, parse_html
-from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, Media, PostRecord
+from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, Media, PostRecord, Ref
 from .readings import query_value, set_shown_time, set_unix_time, text_without, unique
 from .values import background_url, is_digits, parse_count, parse_duration
 
@@ -46,7 +46,8 @@ _ID_ATTR = re.compile(r"^post(-?\d{1,12})_(\d{1,12})$")
 _SIZES = ("w_", "z_", "y_", "x_")
 MAX_PHOTO_FILES = 50
 MAX_FOUND = 2000  # elements of one kind looked at in a post
-_CDN = re.compile(r"^https://([a-z0-9-]+\.)+(userapi\.com|vk\.com|vk\.me|vkuserphoto\.ru|okcdn\.ru)/", re.I)
+# VK's own hosts, the only ones ``prepare`` loads photo files from.
+VK_CDN = re.compile(r"^https://([a-z0-9-]+\.)+(userapi\.com|vk\.com|vk\.me|vkuserphoto\.ru|okcdn\.ru)/", re.I)
 
 
 def new_draft() -> PostDraft:
@@ -59,15 +60,21 @@ def block_ids(node: LexborNode) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-def read_post(node: LexborNode, doc: Document, *, with_replies: bool = True) -> PostRecord:
+def post_draft(ids: tuple[str, str] | None, where: str) -> PostDraft:
+    """A draft for the post whose (owner, item) ``ids`` were read from ``where`` (None: not readable)."""
     draft = new_draft()
     draft.page_state = "post"
-    ids = block_ids(node)
     if ids is not None:
-        draft.set_line("post_id", f"{ids[0]}_{ids[1]}", "data-post-id")
-        draft.set_line("canonical_url", f"https://vk.com/wall{ids[0]}_{ids[1]}", "data-post-id")
+        draft.set_line("post_id", f"{ids[0]}_{ids[1]}", where)
+        draft.set_line("canonical_url", f"https://vk.com/wall{ids[0]}_{ids[1]}", where)
     else:
-        draft.note("post_id", "the post block has no readable data-post-id")
+        draft.note("post_id", f"the post block has no readable id ({where})")
+    return draft
+
+
+def read_post(node: LexborNode, doc: Document, *, with_replies: bool = True) -> PostRecord:
+    ids = block_ids(node)
+    draft = post_draft(ids, "data-post-id")
     _author(node, doc, draft, "a.PostHeaderTitle__authorLink, .post_author a.author, a.author", ids)
     _time(node, draft, ".PostHeaderSubtitle .rel_date, .post_date .rel_date, time.PostHeaderSubtitle__item")
     own = _outside(node, node, ".wall_post_text")
@@ -218,7 +225,7 @@ def photo_files(html: str, url: str) -> list[str]:
         sizes = photo_sizes(thumb)
         largest = next((sizes[k][0] for k in _SIZES if k in sizes), None)
         file = doc.absolute(largest)
-        if file and _CDN.match(file) and file not in found and len(found) < MAX_PHOTO_FILES:
+        if file and VK_CDN.match(file) and file not in found and len(found) < MAX_PHOTO_FILES:
             found.append(file)
     return found
 
@@ -270,12 +277,17 @@ def _repost(node: LexborNode, doc: Document, draft: PostDraft) -> None:
         node_text(author, MAX_LINE) or None,
         text_without(text, MORE_TEXT, MAX_LINE, doc.url) or None,
     )
+    set_repost(draft, ref, ".copy_quote (a.copy_author, a.published_by_date)")
+
+
+def set_repost(draft: PostDraft, ref: Ref | None, where: str) -> None:
+    """The post reposted: a repost with words of its own quotes the original; without, it passes it on as
+    it is."""
     if ref is None:
         return
-    # A repost with words of its own quotes the original; without, it passes it on as it is.
     field = "quote_of" if draft.text else "forwarded_from"
     setattr(draft, field, ref)
-    draft.source(field, ".copy_quote (a.copy_author, a.published_by_date)")
+    draft.source(field, where)
 
 
 def _replies(node: LexborNode, doc: Document, draft: PostDraft, ids: tuple[str, str] | None) -> None:
