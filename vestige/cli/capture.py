@@ -321,9 +321,8 @@ async def _capture_batch(
             async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs):
                 stored()
                 storing.add(asyncio.ensure_future(finish(job, outcome, ingest)))
-            while storing:
-                await asyncio.wait(storing, return_when=asyncio.FIRST_COMPLETED)
-                stored()
+            await asyncio.gather(*storing)  # the first that could not be stored is raised
+            storing.clear()
         finally:
             if storing:  # stopped (Ctrl-C, an error): what is being stored is finished, not cut
                 await asyncio.wait(storing)

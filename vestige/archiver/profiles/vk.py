@@ -43,11 +43,11 @@ from .html import Document, parse_html
 from .meta import read_meta
 from .post import PostRecord
 from .vk_mobile import (
-    MOBILE_HOSTS,
     MORE_TEXT_MOBILE,
     mobile_ids,
     mobile_photo_files,
     mobile_posts,
+    on_mobile_site,
     read_mobile_post,
 )
 from .vk_page import NUMBERED_PAGE, page_handle, page_name, read_video, read_wall, video_shown
@@ -150,7 +150,7 @@ class VkProfile(Profile):
         opened = await page_steps.click_all(page, budget, f"{MORE_TEXT}, {MORE_TEXT_MOBILE}")
         if opened:
             notes.append(f"vk: opened {opened} truncated text(s) ('Show more')")
-        mobile = _on_mobile_site(url)
+        mobile = on_mobile_site(url)
         if target.kind == "post" and target.full_id and replies > 0 and mobile:
             notes.append(
                 "vk: m.vk.com: the comments are those the page shows; VK's links to more of them open other"
@@ -197,13 +197,6 @@ class VkProfile(Profile):
         elif kind == "page" and (posts or page_name(doc)) and (posts or vk_state(doc) is None):
             return read_wall(doc, target.page if target else None, draft, posts)
         return _not_shown(doc, target, draft, kind, posts or mobile)
-
-
-def _on_mobile_site(url: str) -> bool:
-    try:
-        return (urlsplit(url).hostname or "") in MOBILE_HOSTS
-    except ValueError:
-        return False
 
 
 async def _load_full_photos(page: Any, budget: Budget, mobile: bool) -> list[str]:

@@ -44,13 +44,12 @@ the interface's language; "today" or "вчера" is never turned into a date.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
 from selectolax.lexbor import LexborNode
 
 from .draft import PostDraft, make_author, make_media, make_ref
-from .html import MAX_DEPTH, Document, ancestor, attr, has_class, node_text, parse_html
+from .html import Document, ancestor, attr, has_class, node_text, parse_html
 from .post import MAX_LINE, MAX_REPLIES, MAX_TEXT, MAX_URL, Media, PostRecord
 from .readings import query_value, set_shown_time, text_without, unique
 from .values import background_url, parse_count, parse_dimension, parse_duration
@@ -103,14 +102,9 @@ def _is_post(node: LexborNode) -> bool:
     return has_class(node, "wall_item")
 
 
-def _within(node: LexborNode, stop: LexborNode, test: Callable[[LexborNode], bool]) -> LexborNode | None:
-    """The nearest ancestor of ``node`` below ``stop`` that passes ``test``."""
-    return ancestor(node, test, stop)
-
-
 def _own(node: LexborNode, query: str) -> list[LexborNode]:
     """What matches ``query`` in the post ``node``, not in the post it reposts (a ``div.wall_item`` in it)."""
-    return [n for n in unique(node.css(query))[:MAX_FOUND] if _within(n, node, _is_post) is None]
+    return [n for n in unique(node.css(query))[:MAX_FOUND] if ancestor(n, _is_post, node) is None]
 
 
 def _first(node: LexborNode, query: str) -> LexborNode | None:
@@ -189,6 +183,11 @@ def vk_com_url(url: str | None) -> str | None:
     return f"https://vk.com{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
+def on_mobile_site(url: str) -> bool:
+    parts = _split(url)
+    return parts is not None and (parts.hostname or "") in MOBILE_HOSTS
+
+
 def _split(url: str | None) -> SplitResult | None:
     try:
         return urlsplit(url[:MAX_URL]) if url else None
@@ -233,7 +232,7 @@ def read_media(node: LexborNode, doc: Document, draft: PostDraft) -> None:
         if video is not None:
             if _shows_picture(item):  # a link in the text is a link, not an attachment
                 _video(item, video, doc, draft)
-        elif _within(item, node, lambda a: _video_page(a, doc) is not None or _is_grid(a)) is None:
+        elif ancestor(item, lambda a: _video_page(a, doc) is not None or _is_grid(a), node) is None:
             photo = _photo(item, doc)
             if photo is not None:
                 draft.add_media(photo)
@@ -356,7 +355,7 @@ def _counts(node: LexborNode, draft: PostDraft) -> None:
 
 def _repost(node: LexborNode, doc: Document, draft: PostDraft) -> None:
     inner = (c for c in node.css(MOBILE_POST)[:MAX_FOUND] if c.mem_id != node.mem_id)  # the node itself too
-    copy = next((c for c in inner if _within(c, node, _is_post) is None), None)
+    copy = next((c for c in inner if ancestor(c, _is_post, node) is None), None)
     copied = _IDS.match(attr(node, "data-copy", 40) or "")
     ids = mobile_ids(copy) if copy is not None else None
     if ids is None and copied is not None:
@@ -436,18 +435,15 @@ def _reply_items(
 ) -> list[tuple[LexborNode, LexborNode | None]]:
     """The comments among ``candidates`` (in ``scope``, in page order), each with the thread it is in (None
     for a comment on the post); an element inside a comment that looks like one is not another."""
-    found: list[tuple[LexborNode, LexborNode | None]] = []
-    for item in candidates:
-        thread, current, steps = None, item.parent, 0
-        while current is not None and current.mem_id != scope.mem_id and steps < MAX_DEPTH * 2:
-            if _is_reply(current):
-                break
-            if thread is None and has_class(current, "RepliesThread"):
-                thread = current
-            current, steps = current.parent, steps + 1
-        else:
-            found.append((item, thread))
-    return found
+    return [
+        (item, ancestor(item, _is_thread, scope))
+        for item in candidates
+        if ancestor(item, _is_reply, scope) is None
+    ]
+
+
+def _is_thread(node: LexborNode) -> bool:
+    return has_class(node, "RepliesThread")
 
 
 def _is_reply(node: LexborNode) -> bool:
