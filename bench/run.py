@@ -7,6 +7,7 @@ NAME: ingest, ledger, capture, batch, catalog, export or post_video.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import shutil
 import tempfile
@@ -47,6 +48,10 @@ def main() -> None:
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="vestige-bench-", dir=args.dir))
+    # The bytecode of Vestige's own modules, as an installed copy has it (pip compiles a wheel's files; an
+    # editable install writes them at its first run): where PYTHONDONTWRITEBYTECODE is set, every command
+    # the benchmarks start would otherwise compile them again (0.1-0.2 s each on this machine).
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "vestige", quiet=1)
     out: Json = {"machine": machine(args.quick, workdir)}
     targets: dict[str, Json] = {}
     try:

@@ -244,12 +244,14 @@ class CaptureSession:
         self.visits: asyncio.Semaphore | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
-        self.ntp_synchronized = ntp_synchronized()  # once per run: it asks timedatectl
+        self.ntp_synchronized: bool | None = None  # once per run, as the session starts: timedatectl's word
 
     async def __aenter__(self) -> CaptureSession:
         """Start the recording proxy and Chromium side by side: the proxy imports mitmproxy and starts in
         its thread while Playwright's driver and the browser start. The proxy's CA is made while the
-        driver starts: the proxy and the browser (which trusts only its key) need it, the driver not."""
+        driver starts: the proxy and the browser (which trusts only its key) need it, the driver not.
+        Meanwhile a thread asks the clock's synchronisation and imports the platform profiles (the first
+        capture needs one): neither waits for the other."""
         from playwright.async_api import async_playwright
 
         ca = asyncio.ensure_future(asyncio.to_thread(write_ca, self.confdir))
@@ -258,7 +260,12 @@ class CaptureSession:
             await ca
             await asyncio.to_thread(self.proxy.start)
 
+        def meanwhile() -> bool | None:
+            select_profile("https://example.org/")  # imports every profile
+            return ntp_synchronized()
+
         proxy_start = asyncio.ensure_future(start_proxy())
+        side = asyncio.ensure_future(asyncio.to_thread(meanwhile))
         try:
             try:
                 self._pw_manager = async_playwright()
@@ -267,8 +274,10 @@ class CaptureSession:
                 self.ca_spki = await ca
                 await self._launch()
             finally:
-                await asyncio.wait([proxy_start])  # the proxy is started (or failed) before it may stop
+                # The proxy is started (or failed) before it may stop; the thread is not left behind.
+                await asyncio.wait([proxy_start, side])
             proxy_start.result()
+            self.ntp_synchronized = side.result()
         except BaseException:
             await self.__aexit__(None, None, None)
             raise

@@ -383,6 +383,36 @@ class _Router:
             getattr(rec, hook)(arg)
 
 
+def _register_addons_package() -> None:
+    """Make ``mitmproxy.addons`` importable without running its ``__init__``.
+
+    That ``__init__`` imports every addon mitmproxy ships, for ``default_addons()``: its web app (Flask),
+    LDAP and htpasswd proxy authentication, flow filters, HAR export... 0.2 s of CPU at each start of
+    ``vestige capture``, competing with the browser's start, for nothing the recorder runs. The package
+    is registered as it is (same directory, same spec), without that list; the addons the recorder uses
+    are imported from it by name, as any module of a package. Nothing in the recorder calls
+    ``default_addons()``, the one thing the package itself defines."""
+    import importlib.util
+    import sys
+    import types
+
+    name = "mitmproxy.addons"
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)  # imports the ``mitmproxy`` package itself (small), not this one
+    if spec is None or spec.submodule_search_locations is None:
+        return  # not the mitmproxy this was written for: import it the ordinary way
+    package = types.ModuleType(name)
+    package.__spec__ = spec
+    package.__file__ = spec.origin
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__package__ = name
+    sys.modules[name] = package
+    import mitmproxy
+
+    mitmproxy.addons = package  # type: ignore[attr-defined]
+
+
 class RecordingProxy:
     """One mitmproxy Master in its own thread and event loop, shared by concurrent captures.
 
@@ -408,6 +438,7 @@ class RecordingProxy:
 
     async def _main(self) -> None:
         # mitmproxy is imported here, in the proxy's thread, while the caller starts the browser.
+        _register_addons_package()
         from mitmproxy import options
         from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
         from mitmproxy.master import Master
