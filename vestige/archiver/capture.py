@@ -33,8 +33,8 @@ from .browser import find_chromium, launch_args
 from .media_download import download_problem, download_reason, run_media_download
 from .profiles import select_profile
 from .profiles.base import DEFAULT_REPLIES
-from .recorder import Limits, Recorder, RecordingProxy
-from .recorder_ca import CA_CERT_FILE, write_ca
+from .recorder import Limits, Recorder, RecordingProxy, load_mitmproxy
+from .recorder_ca import CA_CERT_FILE, RecorderCa, new_ca
 from .redaction import Redaction, redact_url_password
 from .sessions import StoredSession, echoed_cookies
 from .socks_bridge import HTTP_REWRITE_NOTE, SocksBridge
@@ -223,14 +223,17 @@ MAX_MEDIA_SRC = 2000
 
 
 class CaptureSession:
-    """One Chromium and one recording proxy shared by the captures of a run.
+    """One Chromium and one recording proxy shared by the captures of a run (``running``).
 
     Each capture gets its own browser context and its own proxy listener (so its own WARC, limits and
-    upstream proxy); several run at once on one event loop. ``scratch`` holds the recorder's CA."""
+    upstream proxy); several run at once on one event loop."""
 
-    def __init__(self, scratch: Path) -> None:
-        self.confdir = scratch / "recorder"
-        self.proxy = RecordingProxy(self.confdir)
+    def __init__(self) -> None:
+        self._recorder: RecordingProxy | None = None
+        self._confdir: Path | None = None
+        self._ca: asyncio.Future[RecorderCa] | None = None
+        self._browser_start: asyncio.Future[None] | None = None
+        self._recorder_start: asyncio.Future[None] | None = None
         self._pw_manager: Any = None
         self.pw: Any = None
         self.browser: Any = None
@@ -246,57 +249,97 @@ class CaptureSession:
         self.id = uuid.uuid4().hex
         self.ntp_synchronized: bool | None = None  # once per run, as the session starts: timedatectl's word
 
-    async def __aenter__(self) -> CaptureSession:
-        """Start the recording proxy and Chromium side by side: the proxy imports mitmproxy and starts in
-        its thread while Playwright's driver and the browser start. The proxy's CA is made while the
-        driver starts: the proxy and the browser (which trusts only its key) need it, the driver not.
-        Meanwhile a thread asks the clock's synchronisation and imports the platform profiles (the first
-        capture needs one): neither waits for the other."""
+    @property
+    def proxy(self) -> RecordingProxy:
+        assert self._recorder is not None, "the session is running"
+        return self._recorder
+
+    @property
+    def confdir(self) -> Path:
+        """The recorder's directory: its CA (``CA_CERT_FILE`` is what other clients of it trust)."""
+        assert self._confdir is not None, "the session is running"
+        return self._confdir
+
+    async def _start_browser(self) -> None:
+        """Playwright's driver and Chromium. Chromium trusts only the recorder CA's key, made meanwhile in
+        memory; a thread imports mitmproxy and the platform profiles (the recorder and the first capture
+        need them) and asks the clock's synchronisation while the driver and the browser, processes of
+        their own, start."""
         from playwright.async_api import async_playwright
 
-        ca = asyncio.ensure_future(asyncio.to_thread(write_ca, self.confdir))
-
-        async def start_proxy() -> None:
-            await ca
-            await asyncio.to_thread(self.proxy.start)
-
         def meanwhile() -> bool | None:
+            load_mitmproxy()
             select_profile("https://example.org/")  # imports every profile
+            _package_versions()
             return ntp_synchronized()
 
-        proxy_start = asyncio.ensure_future(start_proxy())
         side = asyncio.ensure_future(asyncio.to_thread(meanwhile))
         try:
-            try:
-                self._pw_manager = async_playwright()
-                self.pw = await self._pw_manager.__aenter__()
-                self.executable = find_chromium(self.pw)
-                self.ca_spki = await ca
-                await self._launch()
-            finally:
-                # The proxy is started (or failed) before it may stop; the thread is not left behind.
-                await asyncio.wait([proxy_start, side])
-            proxy_start.result()
-            self.ntp_synchronized = side.result()
-        except BaseException:
-            await self.__aexit__(None, None, None)
-            raise
-        return self
+            self._pw_manager = async_playwright()
+            self.pw = await self._pw_manager.__aenter__()
+            self.executable = find_chromium(self.pw)
+            self.ca_spki = (await self._recorder_ca()).spki
+            await self._launch()
+        finally:
+            await asyncio.wait([side])  # the thread is not left behind
+        self.ntp_synchronized = side.result()
 
-    async def __aexit__(self, *_exc: object) -> None:
+    def _recorder_ca(self) -> asyncio.Future[RecorderCa]:
+        if self._ca is None:
+            self._ca = asyncio.ensure_future(asyncio.to_thread(new_ca))
+        return self._ca
+
+    async def _start_recorder(self, scratch: Path) -> None:
+        confdir = scratch / "recorder"
+        await asyncio.to_thread((await self._recorder_ca()).write, confdir)
+        self._confdir, self._recorder = confdir, RecordingProxy(confdir)
+        await asyncio.to_thread(self._recorder.start)
+
+    @contextlib.asynccontextmanager
+    async def running(self, scratch: Path) -> AsyncIterator[CaptureSession]:
+        """The session ready to capture: the browser and, side by side, the recorder with its CA in
+        ``scratch`` started; everything stopped at the end."""
+        try:
+            self._browser_start = asyncio.ensure_future(self._start_browser())
+            self._recorder_start = asyncio.ensure_future(self._start_recorder(scratch))
+            starts = [self._browser_start, self._recorder_start]
+            # Shielded: a stop (Ctrl-C) while they run lets them finish, and ``close`` undoes them.
+            await asyncio.wait([asyncio.shield(start) for start in starts])
+            for start in starts:  # both have finished: the first failure is the session's
+                start.result()
+            yield self
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop the browser, the driver and the recorder, whatever of them started; starts under way are
+        finished first (a driver or a proxy cut off half-started would be left running)."""
+        starts = [f for f in (self._browser_start, self._recorder_start, self._ca) if f is not None]
+        self._browser_start = self._recorder_start = None
+        if starts:
+            await asyncio.wait(starts)
+        for start in starts:
+            if not start.cancelled():
+                start.exception()  # raised where it was awaited, or moot now
         if self._user_agent is not None:  # no capture asked for it, or it failed: not an error now
             if not self._user_agent.done():
                 self._user_agent.cancel()
             elif not self._user_agent.cancelled():
                 self._user_agent.exception()
+            self._user_agent = None
+        browser, self.browser = self.browser, None
+        manager, self._pw_manager = self._pw_manager, None
+        recorder, self._recorder = self._recorder, None
         try:
-            if self.browser is not None:
+            if browser is not None:
                 with contextlib.suppress(Exception):  # a crashed browser is already gone
-                    await self.browser.close()
-            if self._pw_manager is not None:
-                await self._pw_manager.__aexit__(None, None, None)
+                    await browser.close()
+            if manager is not None:
+                await manager.__aexit__(None, None, None)
         finally:
-            await asyncio.to_thread(self.proxy.stop)
+            self.pw = None
+            if recorder is not None:
+                await asyncio.to_thread(recorder.stop)
 
     async def _launch(self) -> None:
         self.browser = await self.pw.chromium.launch(
@@ -675,7 +718,8 @@ async def capture_all(
     One capture more than ``concurrency`` is under way: it opens its browser context and page while the
     others' pages load, and its page loads when one of them is done with its page (``CaptureSession.visits``).
     A capture refused (``--strict-tls``) is yielded as its error; the others go on."""
-    async with CaptureSession(scratch) as session:
+    session = CaptureSession()
+    async with session.running(scratch):
         session.visits = asyncio.Semaphore(concurrency)
         pending = iter(jobs)
         running: dict[asyncio.Task[CaptureResult], CaptureJob] = {}

@@ -383,6 +383,16 @@ class _Router:
             getattr(rec, hook)(arg)
 
 
+def load_mitmproxy() -> None:
+    """Import the parts of mitmproxy the recorder runs (a quarter of a second of CPU): a capture session
+    does it in a thread of its own while the browser starts."""
+    _register_addons_package()
+    from mitmproxy import options  # noqa: F401
+    from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig  # noqa: F401
+    from mitmproxy.master import Master  # noqa: F401
+    from mitmproxy.proxy.mode_specs import ProxyMode  # noqa: F401
+
+
 def _register_addons_package() -> None:
     """Make ``mitmproxy.addons`` importable without running its ``__init__``.
 
@@ -410,7 +420,7 @@ def _register_addons_package() -> None:
     sys.modules[name] = package
     import mitmproxy
 
-    mitmproxy.addons = package  # type: ignore[attr-defined]
+    mitmproxy.addons = package
 
 
 class RecordingProxy:
@@ -437,8 +447,7 @@ class RecordingProxy:
             self._ready.set()
 
     async def _main(self) -> None:
-        # mitmproxy is imported here, in the proxy's thread, while the caller starts the browser.
-        _register_addons_package()
+        load_mitmproxy()  # here, in the proxy's thread, if the caller did not already
         from mitmproxy import options
         from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
         from mitmproxy.master import Master

@@ -1,10 +1,16 @@
 """The recording proxy's certificate authority: a new one for each capture session.
 
 The browser trusts only this CA (by its key's hash), and mitmproxy signs the certificates it shows the
-browser with it. Vestige makes it before mitmproxy starts, where mitmproxy looks for its CA, so that
-Chromium can be launched while the proxy is still starting. Same shape as mitmproxy's own: RSA 2048, the
-key and certificate in ``mitmproxy-ca.pem`` (owner-only), the certificate alone in
-``mitmproxy-ca-cert.pem`` (what yt-dlp and the public-IP lookup trust).
+browser with it. Vestige makes it before mitmproxy starts (in memory first: Chromium can be launched
+before the session knows where its scratch is, and while the proxy is still starting), then writes it
+where mitmproxy looks for its CA: the key and certificate in ``mitmproxy-ca.pem`` (owner-only), the
+certificate alone in ``mitmproxy-ca-cert.pem`` (what yt-dlp and the public-IP lookup trust).
+
+Its key is ECDSA P-256 where mitmproxy's own is RSA 2048: made in a fraction of a millisecond (an RSA
+key takes 50-100 ms, holding the interpreter's lock while the browser starts), and faster at what
+mitmproxy does with it for each site and each TLS connection of the browser (it signs the site's
+certificate, which carries this same key, and the handshake). None of this is evidence: the recorder's
+connections to the servers are the real TLS, validated and recorded as the servers presented it.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..owner_files import create_private
@@ -27,9 +34,9 @@ NAME = "Vestige recorder"
 LIFETIME = dt.timedelta(days=30)  # a session's; it is thrown away with the session's scratch
 
 
-def make_ca(now: dt.datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+def make_ca(now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A self-signed CA allowed to sign server certificates, valid from a day before ``now``."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, NAME), x509.NameAttribute(NameOID.ORGANIZATION_NAME, NAME)]
     )
@@ -61,19 +68,37 @@ def make_ca(now: dt.datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     return key, cert
 
 
-def write_ca(confdir: Path) -> str:
-    """Make the session's CA in ``confdir`` (a new, owner-only directory); its ``spki_hash``."""
-    confdir.mkdir(mode=0o700, parents=True, exist_ok=False)
+@dataclass(frozen=True)
+class RecorderCa:
+    """A session's CA in memory: made while nothing is known of where it will be kept (the browser
+    needs only its key's hash), written where mitmproxy reads it once the session has its scratch."""
+
+    key_pem: bytes
+    cert_pem: bytes
+    spki: str  # ``spki_hash`` of its certificate
+
+    def write(self, confdir: Path) -> None:
+        """Into ``confdir``, a new owner-only directory (an existing one is not taken over)."""
+        confdir.mkdir(mode=0o700, parents=True, exist_ok=False)
+        create_private(confdir / CA_FILE, self.key_pem + self.cert_pem)
+        (confdir / CA_CERT_FILE).write_bytes(self.cert_pem)
+
+
+def new_ca() -> RecorderCa:
     key, cert = make_ca(dt.datetime.now(dt.UTC))
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    create_private(confdir / CA_FILE, key_pem + cert_pem)
-    (confdir / CA_CERT_FILE).write_bytes(cert_pem)
-    return spki_hash(cert)
+    return RecorderCa(key_pem, cert.public_bytes(serialization.Encoding.PEM), spki_hash(cert))
+
+
+def write_ca(confdir: Path) -> str:
+    """Make a new CA in ``confdir`` (``RecorderCa.write``); its ``spki_hash``."""
+    ca = new_ca()
+    ca.write(confdir)
+    return ca.spki
 
 
 def spki_hash(cert: x509.Certificate) -> str:
