@@ -22,8 +22,9 @@ counts, while Vestige waits for it: these ratios hold both Vestige's own machine
 Last, the same page without its late fetch, at ``/?late=0&n=1`` ... ``/?late=0&n=P``, is measured the same
 way (warm-up, then the four runs in the same order; no phase breakdown) and reported under
 ``page_without_late_fetch``: nothing arrives late there, so its ratios are Vestige's machinery
-(scrolling to the lazy image, media, snapshots, WARC, ingest, ledger) and its longer quiet window
-(``--settle``, 1 s, against network idle's 0.5 s). On 2 cores the whole takes about
+(scrolling to the lazy image, media, snapshots, WARC, ingest, ledger) and its longer wait (at least
+``--settle``, 1 s, after the load event, where the bare script stops at network idle, 0.5 s after its
+traffic). On 2 cores the whole takes about
 15 minutes, half of it for each page (about 3 with ``--quick``).
 
     .venv/bin/python -m bench.run --only batch [--quick]

@@ -9,8 +9,9 @@ image far down), reported as ``page``; then the same page without its late fetch
 as ``page_without_late_fetch``. The bare script usually screenshots ``/`` before its late fetch, which
 Vestige waits for, so ``page``'s ratios hold both Vestige's own machinery and that longer wait; on
 ``/?late=0`` nothing arrives late, and the ratios are the machinery (scrolling to the lazy image, media,
-snapshots, WARC, ingest) and Vestige's longer quiet window (``--settle``, 1 s, against network idle's
-0.5 s), which ``vestige_settle05_inprocess`` leaves out. Each page is measured the same way: five
+snapshots, WARC, ingest) and Vestige's longer wait (at least ``--settle``, 1 s, after the load event,
+where the bare script stops 0.5 s after its traffic, at network idle), which ``vestige_settle05_inprocess``
+shortens to 0.5 s. Each page is measured the same way: five
 methods, interleaved round by round with the order rotated, after one untimed warm-up each:
 
 * ``vestige_inprocess``: what ``vestige capture URL`` runs once its options are parsed, in this process:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from tests.conftest import Cli, run_vestige
@@ -225,12 +226,18 @@ def test_concurrent_changes_are_both_kept(vestige: Cli, archive_root: Path) -> N
     assert _config(archive_root)["settings"] == {"capture.jobs": 2, "capture.timeout": 30.0}
 
 
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)  # its module is imported when looked up
+    assert command is not None
+    return command
+
+
 def test_settings_use_the_rules_and_defaults_of_the_commands() -> None:
     """The ranges and defaults here are those of capture's and export's options (drift shows up here)."""
     from vestige.archiver import capture as capturing
 
     assert set(PROXY_SCHEMES) == set(capturing.PROXY_SCHEMES)
-    capture = {p.name: p for p in cli.commands["capture"].params}
+    capture = {p.name: p for p in _command("capture").params}
     for name, kind in (("timeout", CAPTURE_TIMEOUT), ("settle", CAPTURE_SETTLE), ("jobs", CAPTURE_JOBS)):
         own = capture[name].type
         assert (own.min, own.max, own.min_open, own.max_open) == (
@@ -243,7 +250,7 @@ def test_settings_use_the_rules_and_defaults_of_the_commands() -> None:
             assert capture[name].default == SETTINGS[f"capture.{name}"].default
     if capture["max_size"].default is not None:
         assert capture["max_size"].default == SETTINGS["capture.max_size"].default
-    export = {p.name: p for p in cli.commands["export"].params}
+    export = {p.name: p for p in _command("export").params}
     if export["id_pattern"].default is not None:
         assert export["id_pattern"].default == SETTINGS["export.id_pattern"].default
 

@@ -492,7 +492,7 @@ def test_snapshots_begun_before_the_wait_ends_are_kept_only_if_the_page_did_not_
     shown: str,
     kept_early: bool,
 ) -> None:
-    # The snapshots begin 1.5 s before the wait's expected end (3 s of --settle after the page's traffic);
+    # The snapshots begin 1.5 s before the wait's expected end (3 s of --settle after the page's load);
     # the page edits its DOM 2.5 s after load, after they are taken, with no request.
     monkeypatch.setattr(capture_module, "SNAPSHOT_S", 1.5)
     url = f"{https.url}/changes?at={changes_at}"

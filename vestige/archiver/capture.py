@@ -171,31 +171,36 @@ class _Clock:
 
 @dataclass
 class Settling:
-    """When a page's late traffic is over: nothing in flight, ``settle`` seconds since the traffic first
-    stopped (what a timer or a script starts late begins in this window) and ``idle`` seconds since the
-    last exchange started or ended (what late traffic starts in turn is awaited too).
+    """When a page's late traffic is over: nothing in flight, ``settle`` seconds since ``since`` and
+    ``idle`` seconds since the last exchange started or ended (what late traffic starts in turn is
+    awaited too).
 
-    A page quiet since its load-time traffic is done ``settle`` after it, as with a plain quiet wait of
-    ``settle``; a page that fetches once 0.6 s later is done at max(``settle`` after the first quiet
-    moment, ``idle`` after that fetch), where a plain quiet wait would start ``settle`` over after it."""
+    A capture counts ``settle`` from the page's load event: a timer its scripts set as it loaded, and what
+    the capture's scrolling sets off, starts in this window, and fetches on a page's own time, not the
+    network's (so the window overlaps the scrolling, and the page's traffic after load). Given no
+    ``since``, it is counted from the moment the traffic first stopped (``_wait_quiet``).
+
+    A page whose traffic ends 0.25 s after load is done 1 s after load with a ``settle`` of 1 s (at least
+    ``idle`` after that traffic); one that fetches once 0.6 s after load, at max(1 s after load, ``idle``
+    after that fetch); one whose traffic goes on for 3 s, ``idle`` after it."""
 
     settle: float
     idle: float = NETWORK_IDLE_S
-    first_quiet: float | None = None
+    since: float | None = None
 
     def done(self, inflight: bool, last_activity: float, now: float) -> bool:
         if inflight:
             return False
-        if self.first_quiet is None:
-            self.first_quiet = last_activity
+        if self.since is None:
+            self.since = last_activity
         return now >= self.due(last_activity)
 
     def due(self, last_activity: float) -> float:
-        """When the page is settled if no exchange starts before then (after a first ``done`` call with
-        nothing in flight; infinite before)."""
-        if self.first_quiet is None:
+        """When the page is settled if nothing is in flight and no exchange starts before then (infinite
+        while it is not known from when ``settle`` counts)."""
+        if self.since is None:
             return math.inf
-        return max(self.first_quiet + self.settle, last_activity + min(self.idle, self.settle))
+        return max(self.since + self.settle, last_activity + min(self.idle, self.settle))
 
 
 async def _wait_quiet(rec: Recorder, quiet: float, limit: float, *, idle: float | None = None) -> bool:
@@ -511,6 +516,7 @@ class _Run:
                 self.problems.append("the page did not finish loading in time")
             else:
                 self.failed = f"navigation failed: {message}"
+        loaded = time.monotonic()  # the load event (or the end of waiting for it)
         if download:
             if not await _wait_quiet(rec, self.opts.settle, clock.left()):
                 self.problems.append("the download did not finish in time")
@@ -523,7 +529,7 @@ class _Run:
         crash_point("capture-loaded")
         # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
         self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
-        shown = await _handle_page(page, rec, self.opts, clock, self.problems, self.session)
+        shown = await _handle_page(page, rec, self.opts, clock, self.problems, self.session, loaded)
         self.media_elements = await _media_elements(page)
         self.page_info["final_url"] = final_url = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
@@ -807,10 +813,12 @@ async def _handle_page(
     clock: _Clock,
     problems: list[str],
     session: CaptureSession,
+    loaded: float,
 ) -> _Shown:
     """Let the page finish and take what it shows: scroll through lazy content and play media right after
-    load, then wait once for the network to go quiet (late fetch()/XHR included), bounded, and take the
-    snapshots at the top of the page (``_Shown``).
+    load, then wait once for the network to go quiet (late fetch()/XHR included) and ``opts.settle``
+    since the load event (``loaded``, monotonic), bounded, and take the snapshots at the top of the page
+    (``_Shown``).
 
     One quiet wait after scrolling catches what the load, the scroll and the media started together
     (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture).
@@ -828,7 +836,7 @@ async def _handle_page(
         # A few frames for lazy content to notice the scroll; what it fetches, the quiet wait awaits.
         await asyncio.sleep(0.05)
     await page.evaluate(_PLAY)
-    settling = Settling(opts.settle, NETWORK_IDLE_S)
+    settling = Settling(opts.settle, NETWORK_IDLE_S, since=loaded)
     end = time.monotonic() + clock.left(20)
     shown: _Shown | None = None
     tries = 0
@@ -842,7 +850,8 @@ async def _handle_page(
         if now >= end:
             problems.append("the network did not go quiet before the snapshot")
             break
-        if shown is None and tries < SNAPSHOT_TRIES and settling.due(last) - now <= session.snapshot_s:
+        due = math.inf if inflight else settling.due(last)
+        if shown is None and tries < SNAPSHOT_TRIES and due - now <= session.snapshot_s:
             tries += 1
             try:
                 shown = await _take_snapshots(page, session)

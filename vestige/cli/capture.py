@@ -58,8 +58,8 @@ DEFAULT_CASE = "inbox"  # created on first use, without asking
     "--settle",
     type=CAPTURE_SETTLE,
     default=None,
-    help="Seconds after the page's traffic first stops in which late requests are awaited; each then "
-    "gets 0.5 s of quiet [default: 1].",
+    help="Seconds after the page's load event in which late requests are awaited; each then gets "
+    "0.5 s of quiet [default: 1].",
 )
 @click.option(
     "--profile",

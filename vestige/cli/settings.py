@@ -265,7 +265,7 @@ def config_set(ctx: click.Context, key: str, value: str, as_json: bool) -> None:
       proxy              upstream proxy for captures: http, https, socks5 or socks5h://HOST:PORT
       capture.timeout    seconds per URL (>= 5; default 120)
       capture.max_size   largest body kept per resource (default 2G)
-      capture.settle     seconds late requests are awaited (0.2-30; default 1)
+      capture.settle     seconds after load late requests are awaited (0.2-30; default 1)
       capture.jobs       captures at once (1-16; default 1)
       export.id_pattern  exhibit numbering in bundles (default {item})
 
