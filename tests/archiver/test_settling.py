@@ -1,9 +1,10 @@
 """When a capture stops waiting for a page's late traffic (``Settling``), on scripted timelines.
 
 A capture counts its settle from the page's load event, at 0 ms here (``loaded``); ``_wait_quiet`` from
-the moment the traffic first stopped (``after_quiet``). Each step is (time, exchanges in flight, when the last exchange started or ended); the answer is the
-first step at which the page counts as settled. Times are in milliseconds here (whole numbers, so that no
-rounding decides a comparison); ``Settling`` takes any unit, seconds in a capture."""
+the moment the traffic first stopped (``after_quiet``). Each step is (time, exchanges in flight, when the
+last exchange started or ended); the answer is the first step at which the page counts as settled. Times
+are in milliseconds here (whole numbers, so that no rounding decides a comparison); ``Settling`` takes any
+unit, seconds in a capture."""
 
 from __future__ import annotations
 
