@@ -17,11 +17,8 @@ from tests.conftest import Cli, run_vestige
 from vestige.archive import Archive
 from vestige.archiver.browser import BrowserMissing, find_chromium
 from vestige.cli import cli
+from vestige.cli.capture_rules import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT, PROXY_SCHEMES
 from vestige.cli.settings import (
-    CAPTURE_JOBS,
-    CAPTURE_SETTLE,
-    CAPTURE_TIMEOUT,
-    PROXY_SCHEMES,
     SETTINGS,
     check_clock,
     check_verified,

@@ -484,10 +484,6 @@ def _registered_operator(reader: LedgerReader, key_fingerprint: str) -> str | No
     return None
 
 
-def resolve_archive_path(path: str | os.PathLike[str] | None) -> Path:
-    return Path(path or os.environ.get("VESTIGE_ARCHIVE") or "vestige-archive").absolute()
-
-
 def tsa_roots(archive: Archive, tsa: TsaConfig) -> list[Any]:
     if not tsa.ca_file:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -52,3 +53,42 @@ def launch_args(extra: list[str]) -> list[str]:
     if os.geteuid() == 0:
         args.append("--no-sandbox")
     return args + extra
+
+
+class PlaywrightDriver:
+    """Playwright's driver, a Node.js process of its own that drives the browser, started ahead of need.
+
+    ``begin`` starts it and returns as soon as the process is spawned: it boots (a quarter of a second)
+    while the caller's event loop is not even running, the command doing what it must first (``vestige
+    capture`` imports the archive, opens it and checks its input). ``playwright`` is the started
+    Playwright, ``close`` stops it; a capture session that is given it does both."""
+
+    SPAWN_S = 0.02  # enough for the process to be spawned: the first steps of Playwright's start
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+        self._start: asyncio.Future[Any] | None = None
+
+    async def begin(self) -> None:
+        if self._start is None:
+            from playwright.async_api import async_playwright
+
+            self._manager = async_playwright()
+            self._start = asyncio.ensure_future(self._manager.__aenter__())
+        await asyncio.wait([self._start], timeout=self.SPAWN_S)
+
+    async def playwright(self) -> Any:
+        if self._start is None:
+            await self.begin()
+        assert self._start is not None
+        return await self._start
+
+    async def close(self) -> None:
+        """Stop the driver, once its start is over (cut off half-started it would be left running)."""
+        start, self._start = self._start, None
+        if start is None:
+            return
+        await asyncio.wait([start])
+        if not start.cancelled():
+            start.exception()  # raised where it was awaited, or moot now
+        await self._manager.__aexit__(None, None, None)

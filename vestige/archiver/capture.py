@@ -29,7 +29,7 @@ from .. import __version__
 from ..clock import ntp_synchronized, utc_now
 from ..errors import InputError, VestigeError
 from ..faults import crash_point
-from .browser import find_chromium, launch_args
+from .browser import PlaywrightDriver, find_chromium, launch_args
 from .media_download import download_problem, download_reason, run_media_download
 from .profiles import select_profile
 from .profiles.base import DEFAULT_REPLIES
@@ -231,15 +231,16 @@ class CaptureSession:
     """One Chromium and one recording proxy shared by the captures of a run (``running``).
 
     Each capture gets its own browser context and its own proxy listener (so its own WARC, limits and
-    upstream proxy); several run at once on one event loop."""
+    upstream proxy); several run at once on one event loop. It starts Playwright's driver itself unless
+    it is given one begun already (``PlaywrightDriver``), and stops it either way."""
 
-    def __init__(self) -> None:
+    def __init__(self, driver: PlaywrightDriver | None = None) -> None:
+        self._driver = driver or PlaywrightDriver()
         self._recorder: RecordingProxy | None = None
         self._confdir: Path | None = None
         self._ca: asyncio.Future[RecorderCa] | None = None
         self._browser_start: asyncio.Future[None] | None = None
         self._recorder_start: asyncio.Future[None] | None = None
-        self._pw_manager: Any = None
         self.pw: Any = None
         self.browser: Any = None
         self.executable: str | None = None
@@ -270,7 +271,6 @@ class CaptureSession:
         memory; a thread imports mitmproxy and the platform profiles (the recorder and the first capture
         need them) and asks the clock's synchronisation while the driver and the browser, processes of
         their own, start."""
-        from playwright.async_api import async_playwright
 
         def meanwhile() -> bool | None:
             load_mitmproxy()
@@ -280,8 +280,7 @@ class CaptureSession:
 
         side = asyncio.ensure_future(asyncio.to_thread(meanwhile))
         try:
-            self._pw_manager = async_playwright()
-            self.pw = await self._pw_manager.__aenter__()
+            self.pw = await self._driver.playwright()
             self.executable = find_chromium(self.pw)
             self.ca_spki = (await self._recorder_ca()).spki
             await self._launch()
@@ -333,14 +332,12 @@ class CaptureSession:
                 self._user_agent.exception()
             self._user_agent = None
         browser, self.browser = self.browser, None
-        manager, self._pw_manager = self._pw_manager, None
         recorder, self._recorder = self._recorder, None
         try:
             if browser is not None:
                 with contextlib.suppress(Exception):  # a crashed browser is already gone
                     await browser.close()
-            if manager is not None:
-                await manager.__aexit__(None, None, None)
+            await self._driver.close()
         finally:
             self.pw = None
             if recorder is not None:
@@ -718,13 +715,15 @@ async def capture_all(
     scratch: Path,
     *,
     concurrency: int = 1,
+    driver: PlaywrightDriver | None = None,
 ) -> AsyncIterator[tuple[CaptureJob, CaptureResult | VestigeError]]:
-    """Capture ``jobs``, ``concurrency`` at a time in one shared browser, yielding each as it finishes.
+    """Capture ``jobs``, ``concurrency`` at a time in one shared browser, yielding each as it finishes
+    (with Playwright's ``driver`` if it was begun already: stopped at the end all the same).
 
     One capture more than ``concurrency`` is under way: it opens its browser context and page while the
     others' pages load, and its page loads when one of them is done with its page (``CaptureSession.visits``).
     A capture refused (``--strict-tls``) is yielded as its error; the others go on."""
-    session = CaptureSession()
+    session = CaptureSession(driver)
     async with session.running(scratch):
         session.visits = asyncio.Semaphore(concurrency)
         pending = iter(jobs)

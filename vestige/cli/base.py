@@ -1,4 +1,7 @@
-"""The ``vestige`` command: a thin click layer. Errors become one line and an exit code, here only."""
+"""The ``vestige`` command: a thin click layer. Errors become one line and an exit code, here only.
+
+Nothing here imports the archive (SQLAlchemy and the rest, a quarter of a second): a command imports what
+it needs, when it runs, so that ``vestige capture`` can start its browser first (``cli/capture.py``)."""
 
 from __future__ import annotations
 
@@ -11,13 +14,14 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-import sqlalchemy.exc
 
 from .. import __version__, errors
-from ..archive import Archive, resolve_archive_path
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +38,13 @@ def _emit(as_json: bool, data: Any, human: str | Callable[[], None]) -> None:
         click.echo(human)
 
 
+def resolve_archive_path(path: str | os.PathLike[str] | None) -> Path:
+    return Path(path or os.environ.get("VESTIGE_ARCHIVE") or "vestige-archive").absolute()
+
+
 def _archive(ctx: click.Context) -> Archive:
+    from ..archive import Archive
+
     archive = Archive.open(ctx.obj["archive_path"])
     ctx.call_on_close(archive.close)
     return archive
@@ -95,18 +105,15 @@ class VestigeGroup(click.Group):
             sys.exit(errors.EXIT_INTERRUPTED)
         except errors.VestigeError as exc:
             _fail(as_json, exc)
-        except sqlalchemy.exc.OperationalError as exc:
-            if "locked" in str(exc.orig):
-                _fail(as_json, errors.ArchiveBusy("the archive database is locked by another process"))
-            _fail(as_json, errors.ArchiveError(f"archive database error: {exc.orig}"))
-        except sqlalchemy.exc.DatabaseError as exc:
-            _fail(as_json, errors.ArchiveError(f"archive database is damaged: {exc.orig}"))
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 _fail(as_json, errors.ArchiveError("disk full: nothing was recorded for this command"))
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(as_json, errors.ArchiveError(f"{where}{exc.strerror or exc}"))
-        except Exception as exc:  # a bug: one line for users, the trace on request
+        except Exception as exc:  # a database's error, or a bug: one line for users, the trace on request
+            database = _database_failure(exc)
+            if database is not None:
+                _fail(as_json, database)
             if os.environ.get("VESTIGE_DEBUG"):
                 traceback.print_exc()
             bug = errors.VestigeError(
@@ -115,6 +122,20 @@ class VestigeGroup(click.Group):
             )
             bug.exit_code, bug.kind = errors.EXIT_INTERNAL, "internal"
             _fail(as_json, bug)
+
+
+def _database_failure(exc: Exception) -> errors.VestigeError | None:
+    """What an error of the archive's database means for the user; None if ``exc`` is not one."""
+    sa = sys.modules.get("sqlalchemy.exc")  # loaded if the command opened the archive, else not the cause
+    if sa is None:
+        return None
+    if isinstance(exc, sa.OperationalError):
+        if "locked" in str(exc.orig):
+            return errors.ArchiveBusy("the archive database is locked by another process")
+        return errors.ArchiveError(f"archive database error: {exc.orig}")
+    if isinstance(exc, sa.DatabaseError):
+        return errors.ArchiveError(f"archive database is damaged: {exc.orig}")
+    return None
 
 
 def _fail(as_json: bool, exc: errors.VestigeError) -> NoReturn:

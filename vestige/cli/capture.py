@@ -10,19 +10,19 @@ import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import errors
-from ..archive import Archive
 from ..archiver.profiles.base import DEFAULT_REPLIES, MAX_REPLIES_OPTION
-from ..store import catalog
 from .base import EXISTING_FILE, _archive, _warn, cli, json_option, parse_size
-from .cases import confirm_case, stdin_is_interactive
+from .capture_rules import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT
 from .progress import BatchProgress, batch_progress
-from .session import sessions_for_urls
-from .settings import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT, settings
+
+if TYPE_CHECKING:
+    from ..archive import Archive
+    from ..archiver.browser import PlaywrightDriver
 
 DEFAULT_CASE = "inbox"  # created on first use, without asking
 
@@ -150,81 +150,105 @@ def capture(
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
       vestige capture --from urls.csv --case UKR-2024 --jobs 2
     """
-    from ..archiver.capture import CaptureOptions, check_proxy, check_url
-    from ..archiver.profiles import select_profile
-    from ..archiver.url_list import UrlRow, read_url_list
-    from ..store.captured import completed_captures
+    from ..archiver.browser import PlaywrightDriver
 
-    archive = _archive(ctx)
-    conf = settings(archive)  # the archive's defaults; options given here win
-    case_id = catalog.check_case_id(case_id or conf.case or DEFAULT_CASE)
-    proxy = proxy or conf.proxy
-    rows = [UrlRow(check_url(url), 0) for url in urls]
-    if url_file is not None:
-        listed = read_url_list(url_file)
-        for line, first in listed.duplicates:
-            _warn(f"{url_file.name} line {line}: the same URL as line {first}; captured once")
-        rows += listed.rows
-    if not rows:
-        raise errors.InputError("no URL to capture", hint="give URLs, or --from FILE")
-    rows = list({r.url: r for r in reversed(rows)}.values())[::-1]  # each URL once, first mention wins
-    if public_ip_resolver:
-        check_url(public_ip_resolver)
-    if profile is not None:
-        select_profile("https://example.org/", profile)  # an unknown name: exit 2 before any capture
-    sessions = sessions_for_urls(archive, [r.url for r in rows], profile) if use_session else {}
-    if proxy:
-        check_proxy(proxy)
-    confirm_case(
-        archive, case_id, create=create_case or case_id == DEFAULT_CASE, interactive=stdin_is_interactive()
-    )
-    limit = parse_size(max_size) if max_size else conf.capture_max_size
-    opts = CaptureOptions(
-        timeout=timeout if timeout is not None else conf.capture_timeout,
-        max_resource_bytes=limit,
-        max_total_bytes=2 * limit,
-        proxy=proxy,
-        strict_tls=strict_tls,
-        extra_ca=ca_file,
-        operator=archive.config.operator,
-        case=case_id,
-        settle=settle if settle is not None else conf.capture_settle,
-        public_ip_resolver=public_ip_resolver,
-        profile=profile,
-        replies=replies if replies is not None else DEFAULT_REPLIES,
-        media_download=media_download,
-    )
-    jobs = jobs if jobs is not None else conf.capture_jobs
-    # Resuming is for batches: a URL named on the command line is captured again (pages change).
-    listed_urls = [r.url for r in rows if r.line > 0]
-    done = {} if recapture or url_file is None else completed_captures(archive, case_id, listed_urls)
-    todo = [r for r in rows if r.url not in done]
-    progress = batch_progress(len(todo), len(done), quiet=quiet, as_json=as_json)
-    results: dict[str, dict[str, Any]] = {
-        url: {
-            "id": item,
-            "url": url,
-            "state": "skipped",
-            "reason": "already captured completely in this case",
-        }
-        for url, item in done.items()
-    }
-    interrupted = False
+    # Playwright's driver (a process of its own) boots while this command imports the archive, opens it
+    # and checks its input, rather than after: it is begun first, on the event loop the captures run on.
+    runner = asyncio.Runner()
+    driver = PlaywrightDriver()
     try:
-        asyncio.run(_capture_batch(archive, todo, opts, case_id, note, jobs, progress, results, sessions))
-    except KeyboardInterrupt:
-        interrupted = True
+        runner.run(driver.begin())
+        from ..archiver.capture import CaptureOptions, check_proxy, check_url
+        from ..archiver.profiles import select_profile
+        from ..archiver.url_list import UrlRow, read_url_list
+        from ..store import catalog
+        from ..store.captured import completed_captures
+        from .cases import confirm_case, stdin_is_interactive
+        from .session import sessions_for_urls
+        from .settings import settings
+
+        archive = _archive(ctx)
+        conf = settings(archive)  # the archive's defaults; options given here win
+        case_id = catalog.check_case_id(case_id or conf.case or DEFAULT_CASE)
+        proxy = proxy or conf.proxy
+        rows = [UrlRow(check_url(url), 0) for url in urls]
+        if url_file is not None:
+            listed = read_url_list(url_file)
+            for line, first in listed.duplicates:
+                _warn(f"{url_file.name} line {line}: the same URL as line {first}; captured once")
+            rows += listed.rows
+        if not rows:
+            raise errors.InputError("no URL to capture", hint="give URLs, or --from FILE")
+        rows = list({r.url: r for r in reversed(rows)}.values())[::-1]  # each URL once, first mention wins
+        if public_ip_resolver:
+            check_url(public_ip_resolver)
+        if profile is not None:
+            select_profile("https://example.org/", profile)  # an unknown name: exit 2 before any capture
+        sessions = sessions_for_urls(archive, [r.url for r in rows], profile) if use_session else {}
+        if proxy:
+            check_proxy(proxy)
+        confirm_case(
+            archive,
+            case_id,
+            create=create_case or case_id == DEFAULT_CASE,
+            interactive=stdin_is_interactive(),
+        )
+        limit = parse_size(max_size) if max_size else conf.capture_max_size
+        opts = CaptureOptions(
+            timeout=timeout if timeout is not None else conf.capture_timeout,
+            max_resource_bytes=limit,
+            max_total_bytes=2 * limit,
+            proxy=proxy,
+            strict_tls=strict_tls,
+            extra_ca=ca_file,
+            operator=archive.config.operator,
+            case=case_id,
+            settle=settle if settle is not None else conf.capture_settle,
+            public_ip_resolver=public_ip_resolver,
+            profile=profile,
+            replies=replies if replies is not None else DEFAULT_REPLIES,
+            media_download=media_download,
+        )
+        jobs = jobs if jobs is not None else conf.capture_jobs
+        # Resuming is for batches: a URL named on the command line is captured again (pages change).
+        listed_urls = [r.url for r in rows if r.line > 0]
+        done = {} if recapture or url_file is None else completed_captures(archive, case_id, listed_urls)
+        todo = [r for r in rows if r.url not in done]
+        progress = batch_progress(len(todo), len(done), quiet=quiet, as_json=as_json)
+        results: dict[str, dict[str, Any]] = {
+            url: {
+                "id": item,
+                "url": url,
+                "state": "skipped",
+                "reason": "already captured completely in this case",
+            }
+            for url, item in done.items()
+        }
+        interrupted = False
+        try:
+            runner.run(
+                _capture_batch(archive, todo, opts, case_id, note, jobs, progress, results, sessions, driver)
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            progress.close()
+        out = [results[r.url] for r in rows if r.url in results]
+        if as_json:
+            click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        elif len(rows) > 1 or interrupted:
+            _summary(out, len(rows), interrupted)
+        if interrupted:
+            click.echo("vestige: interrupted; run the same command again to capture the rest", err=True)
+            return errors.EXIT_INTERRUPTED
+        return (
+            errors.EXIT_OK if all(r["state"] in ("complete", "skipped") for r in out) else errors.EXIT_PROBLEM
+        )
     finally:
-        progress.close()
-    out = [results[r.url] for r in rows if r.url in results]
-    if as_json:
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-    elif len(rows) > 1 or interrupted:
-        _summary(out, len(rows), interrupted)
-    if interrupted:
-        click.echo("vestige: interrupted; run the same command again to capture the rest", err=True)
-        return errors.EXIT_INTERRUPTED
-    return errors.EXIT_OK if all(r["state"] in ("complete", "skipped") for r in out) else errors.EXIT_PROBLEM
+        try:
+            runner.run(driver.close())  # the captures stopped it; unless they never ran
+        finally:
+            runner.close()
 
 
 def _summary(out: list[dict[str, Any]], total: int, interrupted: bool) -> None:
@@ -253,9 +277,11 @@ async def _capture_batch(
     progress: BatchProgress,
     results: dict[str, dict[str, Any]],
     sessions: dict[str, Any] | None = None,
+    driver: PlaywrightDriver | None = None,
 ) -> None:
     """Capture ``rows`` ``jobs`` at a time in one browser; store each as it finishes, in one thread.
-    A URL in ``sessions`` is captured logged in with that stored session (``--session``).
+    A URL in ``sessions`` is captured logged in with that stored session (``--session``); ``driver``
+    is Playwright's, begun already (else one is started here).
 
     Storing runs beside the captures: the next results, and the browser's shutdown after the last
     one, do not wait for it. Each capture's scratch directory lives until its exhibit is stored (or
@@ -318,7 +344,7 @@ async def _capture_batch(
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vestige-ingest") as ingest,
     ):
         try:
-            async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs):
+            async for job, outcome in capture_all(make_jobs(), scratch, concurrency=jobs, driver=driver):
                 stored()
                 storing.add(asyncio.ensure_future(finish(job, outcome, ingest)))
             await asyncio.gather(*storing)  # the first that could not be stored is raised

@@ -32,15 +32,9 @@ from ..custody.ledger import LedgerReader
 from ..store import catalog
 from ..store.schema import ledger_entries, timestamps
 from .base import _archive, _emit, _report_timestamps, _warn, cli, json_option, parse_size
+from .capture_rules import CAPTURE_JOBS, CAPTURE_SETTLE, CAPTURE_TIMEOUT, PROXY_SCHEMES
 
 # -- settings -----------------------------------------------------------------------------------------
-
-# The rules of capture's own options; tests/test_settings.py checks that the two agree. (Not imported
-# from archiver.capture: that loads mitmproxy, and add and export read settings too.)
-PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
-CAPTURE_TIMEOUT = click.FloatRange(min=5)
-CAPTURE_SETTLE = click.FloatRange(min=0.2, max=30)
-CAPTURE_JOBS = click.IntRange(1, 16)
 
 
 def _by_click_type(kind: click.ParamType[Any, Any]) -> Callable[[object], SettingValue]:
