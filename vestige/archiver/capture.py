@@ -254,6 +254,7 @@ class CaptureSession:
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized: bool | None = None  # once per run, as the session starts: timedatectl's word
+        self.host: dict[str, Any] = {}  # the capture machine's name, addresses and platform, once per run
 
     @property
     def proxy(self) -> RecordingProxy:
@@ -269,14 +270,14 @@ class CaptureSession:
     async def _start_browser(self) -> None:
         """Playwright's driver and Chromium. Chromium trusts only the recorder CA's key, made meanwhile in
         memory; a thread imports mitmproxy and the platform profiles (the recorder and the first capture
-        need them) and asks the clock's synchronisation while the driver and the browser, processes of
-        their own, start."""
+        need them) and asks the clock's synchronisation and the host's addresses (the provenance says
+        them) while the driver and the browser, processes of their own, start."""
 
-        def meanwhile() -> bool | None:
+        def meanwhile() -> tuple[bool | None, dict[str, Any]]:
             load_mitmproxy()
             select_profile("https://example.org/")  # imports every profile
             _package_versions()
-            return ntp_synchronized()
+            return ntp_synchronized(), _host()  # the host's name may take a resolver's time to look up
 
         side = asyncio.ensure_future(asyncio.to_thread(meanwhile))
         try:
@@ -286,7 +287,7 @@ class CaptureSession:
             await self._launch()
         finally:
             await asyncio.wait([side])  # the thread is not left behind
-        self.ntp_synchronized = side.result()
+        self.ntp_synchronized, self.host = side.result()
 
     def _recorder_ca(self) -> asyncio.Future[RecorderCa]:
         if self._ca is None:
@@ -625,7 +626,7 @@ class _Run:
             "clock_ntp_synchronized": self.session.ntp_synchronized,  # systemd's word; None: unknown
             "operator": opts.operator,
             "case": opts.case,
-            "host": _host(),
+            "host": self.session.host,
             "public_ip": self.public_ip,
             "user_agent": page_info.get("user_agent"),
             "viewport": VIEWPORT,
