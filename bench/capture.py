@@ -211,8 +211,9 @@ def instrument(spans: Spans) -> None:
     spans.wrap(ingest, "add_capture")
     spans.wrap(cli_capture, "_capture_batch")
     spans.wrap(blobs.BlobStore, "ingest_file")
-    spans.wrap(cap.CaptureSession, "__aenter__", "session_start")
-    spans.wrap(cap.CaptureSession, "__aexit__", "session_stop")
+    spans.wrap(cap.CaptureSession, "_start_browser", "session_start")  # the driver and Chromium
+    spans.wrap(cap.CaptureSession, "_start_recorder", "recorder_start")  # beside it
+    spans.wrap(cap.CaptureSession, "close", "session_stop")
     for method in ("_launch", "_live_browser", "capture"):
         spans.wrap(cap.CaptureSession, method)
     for method in ("record", "_visit", "provenance_bytes", "result"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sqlite3
 import stat
@@ -296,3 +297,35 @@ def test_list_and_search_import_no_capture_or_export_machinery(vestige: Cli, arc
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_capture_begins_the_browser_driver_before_it_imports_the_archive(
+    vestige: Cli, archive_root: Path
+) -> None:
+    """The driver's process boots while the command imports SQLAlchemy, opens the archive and checks its
+    input (here a URL it refuses: the driver, begun for nothing, is stopped and the error is the same)."""
+    assert vestige("init", "--operator", "Olena K.").exit_code == 0
+    probe = (
+        "import sys\n"
+        "events = []\n"
+        "def hook(event, args):\n"
+        "    if event == 'subprocess.Popen':\n"
+        "        events.append('spawn ' + str(args[0]).rsplit('/', 1)[-1])\n"
+        "    elif event == 'import' and args[0] == 'sqlalchemy':\n"
+        "        events.append('import sqlalchemy')\n"
+        "sys.addaudithook(hook)\n"
+        "from vestige.cli import cli\n"
+        "assert 'sqlalchemy' not in sys.modules\n"
+        "try:\n"
+        f"    cli.main(['--archive', {str(archive_root)!r}, 'capture', 'ftp://example.org/'])\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code)\n"
+        "print(events)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    code, events = out.stdout.strip().splitlines()[-2:]
+    assert code == "2" and "not an http(s) URL" in out.stderr
+    events_seen = ast.literal_eval(events)
+    assert events_seen.index("spawn node") < events_seen.index("import sqlalchemy"), events_seen

@@ -150,14 +150,7 @@ def capture(
       vestige capture https://t.me/s/example_channel --case UKR-2024 --note "channel preview"
       vestige capture --from urls.csv --case UKR-2024 --jobs 2
     """
-    from ..archiver.browser import PlaywrightDriver
-
-    # Playwright's driver (a process of its own) boots while this command imports the archive, opens it
-    # and checks its input, rather than after: it is begun first, on the event loop the captures run on.
-    runner = asyncio.Runner()
-    driver = PlaywrightDriver()
-    try:
-        runner.run(driver.begin())
+    with _driver_begun() as (runner, driver):
         from ..archiver.capture import CaptureOptions, check_proxy, check_url
         from ..archiver.profiles import select_profile
         from ..archiver.url_list import UrlRow, read_url_list
@@ -244,9 +237,24 @@ def capture(
         return (
             errors.EXIT_OK if all(r["state"] in ("complete", "skipped") for r in out) else errors.EXIT_PROBLEM
         )
+
+
+@contextlib.contextmanager
+def _driver_begun() -> Iterator[tuple[asyncio.Runner, PlaywrightDriver]]:
+    """The event loop the captures will run on, with Playwright's driver begun on it first: its process
+    boots while the command imports the archive, opens it and checks its input, rather than after. The
+    driver is stopped at the end if the captures did not (they never ran: bad input, a prompt refused,
+    Ctrl-C)."""
+    from ..archiver.browser import PlaywrightDriver
+
+    runner = asyncio.Runner()
+    driver = PlaywrightDriver()
+    try:
+        runner.run(driver.begin())
+        yield runner, driver
     finally:
         try:
-            runner.run(driver.close())  # the captures stopped it; unless they never ran
+            runner.run(driver.close())
         finally:
             runner.close()
 
