@@ -89,6 +89,7 @@ class PlaywrightDriver:
         if start is None:
             return
         await asyncio.wait([start])
-        if not start.cancelled():
-            start.exception()  # raised where it was awaited, or moot now
-        await self._manager.__aexit__(None, None, None)
+        failed = start.cancelled() or start.exception() is not None  # raised where it was awaited
+        # After a failed start, what is left of it is cleaned up, and its own error stays the one said.
+        with contextlib.suppress(Exception) if failed else contextlib.nullcontext():
+            await self._manager.__aexit__(None, None, None)
