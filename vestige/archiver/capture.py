@@ -175,10 +175,10 @@ class Settling:
     ``idle`` seconds since the last exchange started or ended (what late traffic starts in turn is
     awaited too).
 
-    A capture counts ``settle`` from the page's load event: a timer its scripts set as it loaded, and what
-    the capture's scrolling sets off, starts in this window, and fetches on a page's own time, not the
-    network's (so the window overlaps the scrolling, and the page's traffic after load). Given no
-    ``since``, it is counted from the moment the traffic first stopped (``_wait_quiet``).
+    A capture counts ``settle`` from the page's load event, the clock a page's timers run on: what a timer
+    set as the page loaded (or as the capture scrolled it) fetches starts inside this window, however soon
+    the network went quiet, and the window overlaps the scrolling and the page's own traffic after load.
+    Given no ``since``, ``settle`` counts from the moment the traffic first stopped (``_wait_quiet``).
 
     A page whose traffic ends 0.25 s after load is done 1 s after load with a ``settle`` of 1 s (at least
     ``idle`` after that traffic); one that fetches once 0.6 s after load, at max(1 s after load, ``idle``
@@ -254,7 +254,6 @@ class CaptureSession:
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized: bool | None = None  # once per run, as the session starts: timedatectl's word
-        self.host: dict[str, Any] = {}  # the capture machine's name, addresses and platform, once per run
 
     @property
     def proxy(self) -> RecordingProxy:
@@ -270,14 +269,14 @@ class CaptureSession:
     async def _start_browser(self) -> None:
         """Playwright's driver and Chromium. Chromium trusts only the recorder CA's key, made meanwhile in
         memory; a thread imports mitmproxy and the platform profiles (the recorder and the first capture
-        need them) and asks the clock's synchronisation and the host's addresses (the provenance says
-        them) while the driver and the browser, processes of their own, start."""
+        need them) and asks the clock's synchronisation while the driver and the browser, processes of
+        their own, start."""
 
-        def meanwhile() -> tuple[bool | None, dict[str, Any]]:
+        def meanwhile() -> bool | None:
             load_mitmproxy()
             select_profile("https://example.org/")  # imports every profile
             _package_versions()
-            return ntp_synchronized(), _host()  # the host's name may take a resolver's time to look up
+            return ntp_synchronized()
 
         side = asyncio.ensure_future(asyncio.to_thread(meanwhile))
         try:
@@ -287,7 +286,7 @@ class CaptureSession:
             await self._launch()
         finally:
             await asyncio.wait([side])  # the thread is not left behind
-        self.ntp_synchronized, self.host = side.result()
+        self.ntp_synchronized = side.result()
 
     def _recorder_ca(self) -> asyncio.Future[RecorderCa]:
         if self._ca is None:
@@ -387,7 +386,13 @@ class CaptureSession:
                 Redaction(opts.session.secret_values()) if opts.session else None,
             )
             run = _Run(self, url, opts, workdir, rec)
-            await run.record(on_visit)
+            # The capture machine as the provenance gives it, looked up beside the visit (the host's name
+            # may take a resolver's time), for each capture: a batch runs for hours.
+            host = asyncio.ensure_future(asyncio.to_thread(_host))
+            try:
+                await run.record(on_visit)
+            finally:
+                run.host = await host
             prov_bytes = run.provenance_bytes()
             write_metadata(writer, f"urn:vestige:provenance:{url}", prov_bytes, url)
         return run.result(warc_path, prov_bytes)
@@ -419,6 +424,7 @@ class _Run:
         self.session_echoes: list[str] = []  # session cookies whose values the page itself shows
         self.bridge: SocksBridge | None = None
         self.mode: list[str] = []
+        self.host: dict[str, Any] = {}
         self.listener: tuple[str, int] | None = None
 
     async def record(self, on_visit: Callable[[], None] | None = None) -> None:
@@ -626,7 +632,7 @@ class _Run:
             "clock_ntp_synchronized": self.session.ntp_synchronized,  # systemd's word; None: unknown
             "operator": opts.operator,
             "case": opts.case,
-            "host": self.session.host,
+            "host": self.host,
             "public_ip": self.public_ip,
             "user_agent": page_info.get("user_agent"),
             "viewport": VIEWPORT,
