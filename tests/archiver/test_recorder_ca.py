@@ -11,12 +11,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.verification import PolicyBuilder, Store
 from mitmproxy.certs import CertStore
 
-from vestige.archiver.recorder_ca import CA_CERT_FILE, CA_FILE, spki_hash, write_ca
+from vestige.archiver.recorder_ca import CA_CERT_FILE, CA_FILE, new_ca, spki_hash
 
 
 def test_mitmproxy_signs_with_the_ca_vestige_made(tmp_path: Path) -> None:
     confdir = tmp_path / "recorder"
-    spki = write_ca(confdir)
+    made = new_ca()
+    made.write(confdir)
+    spki = made.spki
     ca = x509.load_pem_x509_certificate((confdir / CA_CERT_FILE).read_bytes())
     assert spki == spki_hash(ca)
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -34,7 +36,9 @@ def test_mitmproxy_signs_with_the_ca_vestige_made(tmp_path: Path) -> None:
 
 def test_the_ca_key_is_owner_only_and_never_reused(tmp_path: Path) -> None:
     confdir = tmp_path / "recorder"
-    first = write_ca(confdir)
+    made = new_ca()
+    made.write(confdir)
+    first = made.spki
     assert stat.S_IMODE(confdir.stat().st_mode) == 0o700
     assert stat.S_IMODE((confdir / CA_FILE).stat().st_mode) == 0o600
     key = serialization.load_pem_private_key((confdir / CA_FILE).read_bytes(), None)
@@ -42,5 +46,7 @@ def test_the_ca_key_is_owner_only_and_never_reused(tmp_path: Path) -> None:
         x509.load_pem_x509_certificate((confdir / CA_CERT_FILE).read_bytes()).public_key().public_numbers()
     )
     with pytest.raises(FileExistsError):  # a session's scratch is new: an existing CA is not taken over
-        write_ca(confdir)
-    assert write_ca(tmp_path / "other") != first
+        new_ca().write(confdir)
+    other = new_ca()
+    other.write(tmp_path / "other")
+    assert other.spki != first

@@ -94,13 +94,6 @@ def new_ca() -> RecorderCa:
     return RecorderCa(key_pem, cert.public_bytes(serialization.Encoding.PEM), spki_hash(cert))
 
 
-def write_ca(confdir: Path) -> str:
-    """Make a new CA in ``confdir`` (``RecorderCa.write``); its ``spki_hash``."""
-    ca = new_ca()
-    ca.write(confdir)
-    return ca.spki
-
-
 def spki_hash(cert: x509.Certificate) -> str:
     """base64 SHA-256 of a certificate's key, for Chromium's --ignore-certificate-errors-spki-list."""
     spki = cert.public_key().public_bytes(
