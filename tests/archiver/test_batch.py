@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import math
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import pytest
 
 from tests.conftest import VESTIGE, Cli
 from tests.support.web import FixtureWeb
+from vestige.archiver import capture as capture_module
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +71,47 @@ def test_one_job_visits_one_page_at_a_time(archive_ready: Cli, tmp_path: Path) -
         rows = res.json()
     assert [r["state"] for r in rows] == ["complete"] * 4
     assert _most_at_once(archive_ready, rows) == 1
+
+
+def test_work_that_can_wait_waits_until_no_page_is_loading(
+    archive_ready: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keeping what a page showed (files, WARC records, the profile's reading) waits for a moment when no
+    # page is loading: on two cores it would slow the loads down. Each page here loads for 0.4 s or
+    # more, so with two at a time some page is loading most of the time.
+    monkeypatch.setattr(capture_module, "CALM_WAIT_S", 60.0)  # never given up on here
+    loading: list[list[float]] = []  # [start, end] of each page's load (end: inf while it loads)
+    began: list[tuple[str, float]] = []
+
+    class Watched(capture_module.Loads):
+        @contextlib.contextmanager
+        def loading(self) -> Iterator[None]:
+            loading.append(span := [time.monotonic(), math.inf])
+            with super().loading():
+                yield
+            span[1] = time.monotonic()
+
+    def watch(what: str, fn: Any) -> Any:
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            began.append((what, time.monotonic()))  # in a thread, a moment after it was decided
+            return fn(*args, **kwargs)
+
+        return watched
+
+    monkeypatch.setattr(capture_module, "Loads", Watched)
+    monkeypatch.setattr(capture_module, "_keep_snapshots", watch("keep", capture_module._keep_snapshots))
+    with FixtureWeb() as web:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{web.url}/slow?ms=400&n={i}\n" for i in range(10)))
+        res = archive_ready(
+            "capture", "--from", str(urls), "--case", "B1", "--jobs", "2", "--settle", "0.3", "--json"
+        )
+    assert res.exit_code == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert [r["state"] for r in res.json()] == ["complete"] * 10
+    assert [what for what, _t in began] == ["keep"] * 10
+    assert len(loading) == 10 and all(end - start >= 0.4 for start, end in loading)
+    # A page that had been loading for 0.1 s already when the work began: it began during that load.
+    assert [(what, t) for what, t in began for start, end in loading if start < t - 0.1 and t < end] == []
 
 
 def test_batch_of_50_with_two_jobs_then_resume(archive_ready: Cli, tmp_path: Path) -> None:

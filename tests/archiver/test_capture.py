@@ -340,6 +340,20 @@ def test_hostile_and_broken_pages_end_cleanly(archive_ready: Cli) -> None:
     assert vestige("verify", "--no-record").exit_code == 0
 
 
+def test_a_page_cannot_make_the_capture_fetch_what_its_media_query_invents(archive_ready: Cli) -> None:
+    # The page answers the capture's question "which video and audio files do you use?" with objects,
+    # an array and a 100,000-character URL: none of them is fetched and the capture ends as usual.
+    with FixtureWeb() as web:
+        res = archive_ready("capture", f"{web.url}/media-tamper", "--case", "C1", "--json")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    [item] = res.json()
+    assert item["state"] == "complete", item["reason"]
+    assert "media" not in {a["role"] for a in item["artifacts"]}
+    prov = json.loads(_artifact(item, "provenance").read_text())
+    assert not [e for e in prov["exchanges"] if "127.0.0.1:9" in e["url"]]
+    assert not [f for f in prov["failed_exchanges"] if "127.0.0.1:9" in (f["target"] or "")]
+
+
 @pytest.mark.parametrize("point", ["capture-loaded", "after-blobs", "before-commit"])
 def test_killed_capture_registers_nothing_and_is_cleaned(
     archive_ready: Cli, archive_root: Path, point: str

@@ -14,7 +14,10 @@ Documented routes (all servers):
   /redirect     302 to /             /big.bin?n=N  N bytes, chunked      /doc.pdf   a non-HTML document
   /loop         redirects to itself  /endless      HTML that never ends  /hostile   dialogs and a pop-up
   /attachment   Content-Disposition: attachment
-  /changes?at=MS  a page that changes its text MS ms after load, with no request   anything else: 404
+  /changes?at=MS  a page that changes its text MS ms after load, with no request
+  /slow?ms=MS   a page whose image (/img.png?wait=MS) is answered MS ms late: it loads for MS ms or more
+  /media-tamper a page whose script makes the media query return what no page should (objects, long URLs)
+  anything else: 404
 Every response carries ``X-MiXeD-CaSe: kept`` to check header case is recorded as sent.
 """
 
@@ -28,6 +31,7 @@ import ssl
 import struct
 import threading
 import time
+import urllib.parse
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +76,21 @@ window.open("/img.png", "_blank");
 window.addEventListener("beforeunload", e => { e.preventDefault(); e.returnValue = "stay"; });
 </script></body></html>"""
 
+SLOW = b"""<!doctype html><html><head><title>Slow page</title></head>
+<body><p>loads slowly</p>
+<img src="/img.png?wait=WAIT_MS" width="16" height="16" alt="late image"></body></html>"""
+
+# The capture asks the page which media files it uses; the page answers with objects and an endless URL.
+MEDIA_TAMPER = b"""<!doctype html><html><head><title>Media query tampered</title></head>
+<body><video src="/clip.webm" muted preload="none" width="160" height="90"></video><script>
+const own = document.querySelectorAll.bind(document);
+document.querySelectorAll = (s) => s.includes("source") ? [
+  {currentSrc: {toString: () => "http://127.0.0.1:9/object"}},
+  {currentSrc: "http://127.0.0.1:9/" + "x".repeat(100000)},
+  {currentSrc: ["http://127.0.0.1:9/in-an-array"]},
+] : own(s);
+</script></body></html>"""
+
 FRAME = b"<!doctype html><html><body><p id=framed>inside the iframe</p></body></html>"
 STYLE = (
     b"@font-face { font-family: Fixture; src: url(/font.woff2) format('woff2'); }\n"
@@ -100,6 +119,11 @@ PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def _ms(query: str, name: str) -> int:
+    """A whole number of milliseconds from the query (0 if it has none)."""
+    return int(urllib.parse.parse_qs(query).get(name, ["0"])[0])
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -142,7 +166,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/frame.html":
             self._send(200, "text/html; charset=utf-8", FRAME)
         elif path in ("/img-1x.png", "/img-2x.png") or path == "/img.png":
+            if wait := _ms(query, "wait"):
+                time.sleep(min(wait, 10_000) / 1000)
             self._send(200, "image/png", IMG)
+        elif path == "/slow":
+            page = SLOW.replace(b"WAIT_MS", str(_ms(query, "ms")).encode())
+            self._send(200, "text/html; charset=utf-8", page)
+        elif path == "/media-tamper":
+            self._send(200, "text/html; charset=utf-8", MEDIA_TAMPER)
         elif path == "/lazy.png":
             self._send(200, "image/png", LAZY)
         elif path == "/late.json":

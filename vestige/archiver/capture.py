@@ -7,6 +7,7 @@ The result is a directory of files (WARC, screenshot, PDF, DOM, text, certificat
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import importlib.metadata
@@ -19,7 +20,7 @@ import ssl
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ POLL_S = 0.01  # how often a wait looks at the recorder (a wait ends at most thi
 SNAPSHOT_S = 0.3  # how long screenshot, PDF and DOM take, until a capture has measured it
 SNAPSHOT_S_MAX = 2.0  # snapshots are never started longer than this before a wait's expected end
 SNAPSHOT_TRIES = 2  # snapshots taken during one wait, at most (traffic after them means taking them again)
+SNAPSHOT_SAMPLES = 5  # snapshots are expected to take as long as the longest of the run's last few
+CALM_WAIT_S = 1.0  # work that can wait for no page to be loading waits at most this long (``Loads``)
 # What a platform showed instead of the post: the capture is kept, as partial, with this reason.
 NOT_THE_POST = {"login_wall", "deleted", "age_gate", "rate_limited", "geo_blocked", "not_found"}
 
@@ -215,6 +218,43 @@ async def _wait_quiet(rec: Recorder, quiet: float, limit: float, *, idle: float 
     return False
 
 
+class Loads:
+    """The pages of a run that are loading: from their navigation to their load event.
+
+    Work that can wait a moment waits for a moment when none is (``calm``): a capture keeps what its
+    page showed then (the files, their WARC records, the profile's reading), so it also ends then and
+    the caller's storing of it (hashing, the catalog, the ledger) begins there. On two cores that work
+    would otherwise take processor time (and Python's lock, which the recording proxy needs for every
+    exchange) from the pages loading, whose load is on every capture's way; after its load a page
+    waits at least ``--settle`` anyway, so that moment comes soon."""
+
+    def __init__(self) -> None:
+        self._loading = 0
+        self._calm = asyncio.Event()
+        self._calm.set()
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[None]:
+        self._loading += 1
+        self._calm.clear()
+        try:
+            yield
+        finally:
+            self._loading -= 1
+            if not self._loading:
+                self._calm.set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a page is loading now."""
+        return self._loading > 0
+
+    async def calm(self, limit: float | None = None) -> None:
+        """Return once no page is loading, or after ``limit`` seconds (``CALM_WAIT_S``) whatever is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._calm.wait(), CALM_WAIT_S if limit is None else limit)
+
+
 _SCROLL = """() => { const before = window.scrollY; window.scrollBy(0, window.innerHeight);
   return window.scrollY === before || window.innerHeight + window.scrollY >= document.body.scrollHeight; }"""
 _PLAY = """() => { for (const m of document.querySelectorAll('video, audio')) {
@@ -236,6 +276,7 @@ class CaptureSession:
 
     def __init__(self, driver: PlaywrightDriver | None = None) -> None:
         self._driver = driver or PlaywrightDriver()
+        self.loads = Loads()
         self._recorder: RecordingProxy | None = None
         self._confdir: Path | None = None
         self._ca: asyncio.Future[RecorderCa] | None = None
@@ -247,13 +288,23 @@ class CaptureSession:
         self.ca_spki = ""
         self._user_agent: asyncio.Future[str] | None = None
         self.browser_version: str | None = None
-        self.snapshot_s = SNAPSHOT_S  # how long the last snapshots took: when to start them in a wait
+        self._snapshot_times: collections.deque[float] = collections.deque([SNAPSHOT_S], SNAPSHOT_SAMPLES)
         # Pages visited at once (``capture_all`` sets its concurrency): a capture opens its context and
         # page first, and visits when a slot is free.
         self.visits: asyncio.Semaphore | None = None
         self._launching = asyncio.Lock()
         self.id = uuid.uuid4().hex
         self.ntp_synchronized: bool | None = None  # once per run, as the session starts: timedatectl's word
+
+    @property
+    def snapshot_s(self) -> float:
+        """How long snapshots are expected to take, so when to start them in a wait: as long as the
+        longest of the last few. Their time varies with what else the machine does (other pages, with
+        ``--jobs``), and starting them a little early costs less than finishing them late."""
+        return max(self._snapshot_times)
+
+    def snapshots_took(self, seconds: float) -> None:
+        self._snapshot_times.append(min(max(seconds, 0.05), SNAPSHOT_S_MAX))
 
     @property
     def proxy(self) -> RecordingProxy:
@@ -426,6 +477,9 @@ class _Run:
         self.mode: list[str] = []
         self.host: dict[str, Any] = {}
         self.listener: tuple[str, int] | None = None
+        self.shown: _Shown | None = None  # what the page showed, until it is kept (``_keep_visit``)
+        self.media_urls: list[str] = []  # the page's video and audio files, fetched whole after the visit
+        self.page_url = url  # the page's address as the browser last showed it (not redacted)
 
     async def record(self, on_visit: Callable[[], None] | None = None) -> None:
         opts, rec, session = self.opts, self.rec, self.session
@@ -456,23 +510,28 @@ class _Run:
             context, page = await self._open_page()
             async with session.visits or contextlib.nullcontext():
                 if not (context.browser and context.browser.is_connected()):  # it died while this one waited
-                    with contextlib.suppress(Exception):
-                        await context.close()
+                    await _close_context(context)
                     context, page = await self._open_page()
                 # The capture's time runs from here: the wait for a slot is not the page's.
                 self.clock, self.started = _Clock(opts.timeout), utc_now()
                 if on_visit is not None:
                     on_visit()
                 await self._visit(page)
+                # The page is read: it closes (it runs nothing more) and the next page may load while
+                # what it showed is kept and its media fetched, through this capture's listener.
+                closing, context = asyncio.ensure_future(_close_context(context)), None
+            try:
+                await self._keep_visit()
                 if opts.public_ip_resolver:
                     self.public_ip = await asyncio.to_thread(
                         _public_ip, opts.public_ip_resolver, session.confdir, self.listener, self.clock
                     )
                     await _wait_quiet(rec, 0.3, self.clock.left(5))
+            finally:
+                await closing
         finally:
             if context is not None:
-                with contextlib.suppress(Exception):  # the browser may have died with the page
-                    await context.close()
+                await _close_context(context)
             if self.listener is not None:
                 # Let the recorder see the closed connections (a cut-off body is written as such)
                 # before its listener goes.
@@ -508,7 +567,8 @@ class _Run:
         rec.keep_urls.add(url)
         download = False
         try:
-            resp = await page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
+            with self.session.loads.loading():
+                resp = await page.goto(url, wait_until="load", timeout=clock.left(60) * 1000)
             self.page_info["http_status"] = resp.status if resp else None
             media_type = (resp.headers.get("content-type", "") if resp else "").split(";")[0]
             download = bool(media_type) and media_type.strip().lower() not in PAGE_TYPES
@@ -535,9 +595,23 @@ class _Run:
         self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
         shown = await _handle_page(page, rec, self.opts, clock, self.problems, self.session, loaded)
         self.media_elements = await _media_elements(page)
-        self.page_info["final_url"] = final_url = rec.as_recorded(page.url)
+        self.page_info["final_url"] = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
         self.page_info["snapshot_taken"] = shown.taken
+        self.media_urls, self.page_url = await _media_urls(page), page.url
+        self.shown = shown
+
+    async def _keep_visit(self) -> None:
+        """What the page showed, kept (files and WARC records), read by its profile and checked for
+        echoed session cookies, then its media fetched whole and, when called for, downloaded by
+        yt-dlp. The page is closed: none of this needs it, so it is done while no other page loads
+        (``Loads``), and the next page may load while the media are fetched."""
+        shown, rec, clock = self.shown, self.rec, self.clock
+        if shown is None:  # no page was read: a download, a failure
+            return
+        self.shown = None
+        await self.session.loads.calm(min(CALM_WAIT_S, clock.left()))
+        final_url = self.page_info["final_url"]
         self.files.extend(await asyncio.to_thread(_keep_snapshots, shown, self.workdir, rec, final_url))
         await self._extract_post(shown.dom, shown.frames)
         if self.opts.session is not None:
@@ -546,7 +620,14 @@ class _Run:
         assert self.listener is not None
         self.files.extend(
             await _save_media(
-                page, rec, self.session.confdir, self.listener, self.page_info, clock, self.problems
+                self.media_urls,
+                self.page_url,
+                rec,
+                self.session.confdir,
+                self.listener,
+                self.page_info,
+                clock,
+                self.problems,
             )
         )
         self.files.extend(await self._download_media())
@@ -779,6 +860,11 @@ def capture_url(url: str, opts: CaptureOptions, workdir: Path) -> CaptureResult:
     return outcome
 
 
+async def _close_context(context: Any) -> None:
+    with contextlib.suppress(Exception):  # the browser may have died with the page
+        await context.close()
+
+
 async def _browser_user_agent(browser: Any) -> str:
     cdp = await browser.new_browser_cdp_session()
     try:
@@ -830,10 +916,11 @@ async def _handle_page(
     (measured in bench/capture.py: a second wait before scrolling added ~40% to a typical capture).
 
     The snapshots are started in the wait's last moments, when the quiet wait would end about as they are
-    done (``session.snapshot_s``, the last snapshots' duration, before the end ``Settling`` expects), and
-    kept only if by its end no exchange has started or ended since and the page still shows the same URL
-    and DOM, every frame's included (``_Shown.still_shown``); otherwise they are taken again after it. So
-    they show the page as it was when its traffic was over, without waiting for them after the wait."""
+    done (``session.snapshot_s``, the longest of the last few snapshots' durations, before the end
+    ``Settling`` expects), and kept only if by its end no exchange has started or ended since and the
+    page still shows the same URL and DOM, every frame's included (``_Shown.still_shown``); otherwise
+    they are taken again after it. So they show the page as it was when its traffic was over, without
+    waiting for them after the wait."""
     from playwright.async_api import Error as PlaywrightError
 
     for _ in range(SCROLL_STEPS):
@@ -966,7 +1053,7 @@ async def _take_snapshots(page: Any, session: CaptureSession) -> _Shown:
     dom = await page.content()
     text = await page.evaluate("() => document.body ? document.body.innerText : ''")
     shown = _Shown(started, taken, page.url, png, pdf, dom, text, await _frames(page), before == dom)
-    session.snapshot_s = min(max(time.monotonic() - started, 0.05), SNAPSHOT_S_MAX)
+    session.snapshots_took(time.monotonic() - started)
     return shown
 
 
@@ -1024,6 +1111,29 @@ def _resource_capture(
 _MEDIA_URLS = """() => [...document.querySelectorAll('video, audio, video source, audio source')]
   .map(m => m.currentSrc || m.src).filter(u => u && /^https?:/.test(u))"""
 MAX_MEDIA = 20
+MAX_MEDIA_URL = 8192
+
+
+async def _media_urls(page: Any) -> list[str]:
+    """The http(s) addresses of the page's video and audio files (and their sources), each once, at most
+    ``MAX_MEDIA``. The page's scripts can change what the query returns: only strings that are such
+    addresses are taken, and a page that would not answer has none."""
+    from playwright.async_api import Error as PlaywrightError
+
+    try:
+        raw = await page.evaluate(_MEDIA_URLS)
+    except PlaywrightError:
+        return []
+    if not isinstance(raw, list):
+        return []
+    urls = (
+        u
+        for u in raw
+        if isinstance(u, str) and len(u) <= MAX_MEDIA_URL and u.startswith(("http://", "https://"))
+    )
+    return list(dict.fromkeys(urls))[:MAX_MEDIA]
+
+
 MEDIA_DOWNLOAD_RESERVE_S = 5.0  # of the time limit, kept for the provenance and the WARC's end
 
 
@@ -1050,7 +1160,8 @@ def _public_ip(resolver: str, confdir: Path, proxy: tuple[str, int], clock: _Clo
 
 
 async def _save_media(
-    page: Any,
+    urls: list[str],
+    referer: str,
     rec: Recorder,
     confdir: Path,
     proxy: tuple[str, int],
@@ -1058,15 +1169,15 @@ async def _save_media(
     clock: _Clock,
     problems: list[str],
 ) -> list[tuple[str, Path, str]]:
-    """Fetch each video and audio file the page uses, whole, through the recorder, and keep it.
+    """Fetch each video and audio file the page used (``urls``, read from the page at ``referer``), whole,
+    through the recorder, and keep it.
 
     The browser often loads media in ranges, or not at all until played; a full GET through the same
     recorder puts the complete file in the WARC and in the exhibit. The bytes stream through this process
     and are dropped here: the recorder spools them to disk."""
-    urls = list(dict.fromkeys(await page.evaluate(_MEDIA_URLS)))[:MAX_MEDIA]
     if not urls:
         return []
-    headers = {"User-Agent": page_info.get("user_agent") or "", "Referer": page.url}
+    headers = {"User-Agent": page_info.get("user_agent") or "", "Referer": referer}
 
     def fetch_all() -> None:
         opener = _recorder_opener(confdir, proxy)
