@@ -216,7 +216,7 @@ def instrument(spans: Spans) -> None:
     spans.wrap(cap.CaptureSession, "close", "session_stop")
     for method in ("_launch", "_live_browser", "capture"):
         spans.wrap(cap.CaptureSession, method)
-    for method in ("record", "_visit", "provenance_bytes", "result"):
+    for method in ("record", "_visit", "_keep_visit", "provenance_bytes", "result"):
         spans.wrap(cap._Run, method)
     for fn in (
         "trust_store",

@@ -604,8 +604,8 @@ class _Run:
     async def _keep_visit(self) -> None:
         """What the page showed, kept (files and WARC records), read by its profile and checked for
         echoed session cookies, then its media fetched whole and, when called for, downloaded by
-        yt-dlp. The page is closed: none of this needs it, so it is done while no other page loads
-        (``Loads``), and the next page may load while the media are fetched."""
+        yt-dlp. None of this needs the page, which is closed by now and another may be loading: it
+        begins at a moment when none is (``Loads``)."""
         shown, rec, clock = self.shown, self.rec, self.clock
         if shown is None:  # no page was read: a download, a failure
             return
