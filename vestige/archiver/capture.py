@@ -477,9 +477,6 @@ class _Run:
         self.mode: list[str] = []
         self.host: dict[str, Any] = {}
         self.listener: tuple[str, int] | None = None
-        self.shown: _Shown | None = None  # what the page showed, until it is kept (``_keep_visit``)
-        self.media_urls: list[str] = []  # the page's video and audio files, fetched whole after the visit
-        self.page_url = url  # the page's address as the browser last showed it (not redacted)
 
     async def record(self, on_visit: Callable[[], None] | None = None) -> None:
         opts, rec, session = self.opts, self.rec, self.session
@@ -516,12 +513,13 @@ class _Run:
                 self.clock, self.started = _Clock(opts.timeout), utc_now()
                 if on_visit is not None:
                     on_visit()
-                await self._visit(page)
+                read = await self._visit(page)
                 # The page is read: it closes (it runs nothing more) and the next page may load while
                 # what it showed is kept and its media fetched, through this capture's listener.
                 closing, context = asyncio.ensure_future(_close_context(context)), None
             try:
-                await self._keep_visit()
+                if read is not None:
+                    await self._keep_visit(*read)
                 if opts.public_ip_resolver:
                     self.public_ip = await asyncio.to_thread(
                         _public_ip, opts.public_ip_resolver, session.confdir, self.listener, self.clock
@@ -560,7 +558,9 @@ class _Run:
         self.page_info["user_agent"] = await session.user_agent()
         return context, page
 
-    async def _visit(self, page: Any) -> None:
+    async def _visit(self, page: Any) -> tuple[_Shown, list[str]] | None:
+        """Load the page and read it: what it showed (``_Shown``) and the addresses of its media files.
+        None if there is no page to read (a download, a failure)."""
         from playwright.async_api import Error as PlaywrightError
 
         rec, url, clock = self.rec, self.url, self.clock
@@ -585,11 +585,11 @@ class _Run:
             if not await _wait_quiet(rec, self.opts.settle, clock.left()):
                 self.problems.append("the download did not finish in time")
             self.failed = _resource_capture(rec, url, self.page_info, self.files)
-            return
+            return None
         if self.failed is None:
             self.failed = _no_server_answer(rec, page.url)
         if self.failed is not None:
-            return
+            return None
         crash_point("capture-loaded")
         # The profile opens truncated text and replies first, so the quiet wait covers what it starts.
         self.profile_notes = await self.profile.prepare(page, clock.left(20), replies=self.opts.replies)
@@ -598,18 +598,14 @@ class _Run:
         self.page_info["final_url"] = rec.as_recorded(page.url)
         self.page_info["title"] = await page.title()
         self.page_info["snapshot_taken"] = shown.taken
-        self.media_urls, self.page_url = await _media_urls(page), page.url
-        self.shown = shown
+        return shown, await _media_urls(page)
 
-    async def _keep_visit(self) -> None:
+    async def _keep_visit(self, shown: _Shown, media_urls: list[str]) -> None:
         """What the page showed, kept (files and WARC records), read by its profile and checked for
-        echoed session cookies, then its media fetched whole and, when called for, downloaded by
-        yt-dlp. None of this needs the page, which is closed by now and another may be loading: it
-        begins at a moment when none is (``Loads``)."""
-        shown, rec, clock = self.shown, self.rec, self.clock
-        if shown is None:  # no page was read: a download, a failure
-            return
-        self.shown = None
+        echoed session cookies, then its media (``media_urls``) fetched whole and, when called for,
+        downloaded by yt-dlp. None of this needs the page, which is closed by now and another may be
+        loading: it begins at a moment when none is (``Loads``)."""
+        rec, clock = self.rec, self.clock
         await self.session.loads.calm(min(CALM_WAIT_S, clock.left()))
         final_url = self.page_info["final_url"]
         self.files.extend(await asyncio.to_thread(_keep_snapshots, shown, self.workdir, rec, final_url))
@@ -620,8 +616,8 @@ class _Run:
         assert self.listener is not None
         self.files.extend(
             await _save_media(
-                self.media_urls,
-                self.page_url,
+                media_urls,
+                shown.url,
                 rec,
                 self.session.confdir,
                 self.listener,
